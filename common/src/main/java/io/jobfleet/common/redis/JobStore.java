@@ -1,0 +1,340 @@
+package io.jobfleet.common.redis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobfleet.common.error.IdempotencyConflictException;
+import io.jobfleet.common.error.QueueFullException;
+import io.jobfleet.common.job.AttemptError;
+import io.jobfleet.common.job.ClaimedJob;
+import io.jobfleet.common.job.EnqueueResult;
+import io.jobfleet.common.job.FailOutcome;
+import io.jobfleet.common.job.JobId;
+import io.jobfleet.common.job.JobRecord;
+import io.jobfleet.common.job.JobState;
+import io.jobfleet.common.job.Json;
+import io.jobfleet.common.job.NewJob;
+import io.jobfleet.common.job.ReportStatus;
+import io.jobfleet.common.job.Retention;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every job state transition, each one Lua script run atomically in Redis. The worker, the API
+ * and the CLI change jobs only through this class (and {@link QueueStore} for fleet views and the
+ * dead-letter queue). Thread-safe. Errors arrive as jobfleet exceptions: a transient Redis
+ * failure is a {@link io.jobfleet.common.error.RedisUnavailableException}, which callers retry;
+ * every script is safe to run again with the same arguments.
+ */
+public final class JobStore {
+    /** The fields a claim returns for each job, after its token and attempt number. */
+    private static final List<String> CLAIM_FIELDS = List.of(
+            "type",
+            "payload",
+            "maxAttempts",
+            "timeoutMs",
+            "backoff",
+            "createdAt",
+            "enqueuedAt",
+            "requestId",
+            "traceparent",
+            "idemKey",
+            "expiries");
+
+    private final Redis redis;
+    private final Retention retention;
+    private final Set<String> registeredQueues = ConcurrentHashMap.newKeySet();
+
+    public JobStore(Redis redis, Retention retention) {
+        this.redis = redis;
+        this.retention = retention;
+    }
+
+    public Retention retention() {
+        return retention;
+    }
+
+    /** Result of a claim: the jobs now held, or {@code paused} when the queue is paused. */
+    public record Claim(boolean paused, List<ClaimedJob> jobs) {}
+
+    /** A success to record: the job, the lease it ran under and its result (null for none). */
+    public record Ack(String id, long token, JsonNode result) {}
+
+    /** Enqueues one job. A reused idempotency key with another payload throws {@link IdempotencyConflictException}. */
+    public EnqueueResult enqueue(NewJob job) {
+        EnqueueResult result = enqueue(List.of(job), 0).get(0);
+        if (result.status() == EnqueueResult.Status.CONFLICT) {
+            throw new IdempotencyConflictException(job.idempotencyKey(), result.id());
+        }
+        return result;
+    }
+
+    /**
+     * Enqueues jobs of one queue in one round trip, each with its own result. With
+     * {@code maxDepth > 0}, refuses the whole batch ({@link QueueFullException}) when it would
+     * take the pending list past that depth.
+     */
+    public List<EnqueueResult> enqueue(List<NewJob> jobs, long maxDepth) {
+        if (jobs.isEmpty()) return List.of();
+        Keys keys = Keys.of(jobs.get(0).queue());
+        List<String> args = new ArrayList<>(3 + jobs.size() * 16);
+        args.add(Integer.toString(jobs.size()));
+        args.add(Long.toString(retention.idempotency().toMillis()));
+        args.add(Long.toString(maxDepth));
+        List<String> ids = new ArrayList<>(jobs.size());
+        for (NewJob job : jobs) {
+            if (!job.queue().equals(keys.queue())) {
+                throw new IllegalArgumentException(
+                        "a batch goes to one queue; got '" + keys.queue() + "' and '" + job.queue() + "'");
+            }
+            String id = job.id() != null ? job.id() : JobId.next();
+            ids.add(id);
+            addEnqueueArgs(args, id, job);
+        }
+        register(keys.queue());
+        Object reply = redis.run(Script.ENQUEUE, List.of(keys.pending(), keys.scheduled(), keys.prefix()), args);
+        List<?> out = (List<?>) reply;
+        if ((Long) out.get(0) == Reply.QUEUE_FULL) throw new QueueFullException(keys.queue(), maxDepth);
+        List<EnqueueResult> results = new ArrayList<>(jobs.size());
+        for (int i = 0; i < out.size(); i += 2) {
+            long status = (Long) out.get(i);
+            EnqueueResult.Status s = status == 1
+                    ? EnqueueResult.Status.CREATED
+                    : status == 2 ? EnqueueResult.Status.REPLAYED : EnqueueResult.Status.CONFLICT;
+            results.add(new EnqueueResult((String) out.get(i + 1), s));
+        }
+        return results;
+    }
+
+    private static void addEnqueueArgs(List<String> args, String id, NewJob job) {
+        args.add(id);
+        args.add(job.idempotencyKey() == null ? "" : job.idempotencyKey());
+        args.add(job.idempotencyKey() == null ? "" : job.fingerprint());
+        args.add(job.delay() == null ? "0" : Long.toString(job.delay().toMillis()));
+        args.add(
+                job.runAt() == null
+                        ? "0"
+                        : Long.toString(Math.max(1, job.runAt().toEpochMilli())));
+        args.add(job.highPriority() ? "1" : "0");
+        List<String> fields = new ArrayList<>(16);
+        fields.add("type");
+        fields.add(job.type());
+        fields.add("payload");
+        fields.add(Json.write(job.payload()));
+        optional(fields, "maxAttempts", job.maxAttempts());
+        optional(
+                fields,
+                "timeoutMs",
+                job.timeout() == null ? null : job.timeout().toMillis());
+        optional(fields, "backoff", job.backoff() == null ? null : job.backoff().backoffField());
+        optional(fields, "idemKey", job.idempotencyKey());
+        optional(fields, "requestId", job.requestId());
+        optional(fields, "traceparent", job.traceparent());
+        args.add(Integer.toString(fields.size() / 2));
+        args.addAll(fields);
+    }
+
+    private static void optional(List<String> fields, String name, Object value) {
+        if (value != null) {
+            fields.add(name);
+            fields.add(value.toString());
+        }
+    }
+
+    private void register(String queue) {
+        if (registeredQueues.add(queue)) {
+            try {
+                redis.call(j -> j.sadd(Keys.queues(), queue));
+            } catch (RuntimeException e) {
+                registeredQueues.remove(queue);
+                throw e;
+            }
+        }
+    }
+
+    /** Claims up to {@code max} jobs (QUEUED -> ACTIVE), each leased to {@code worker} for {@code lease}. */
+    public Claim claim(String queue, int max, Duration lease, String worker) {
+        Keys keys = Keys.of(queue);
+        List<String> args = new ArrayList<>(3 + CLAIM_FIELDS.size());
+        args.add(Integer.toString(max));
+        args.add(Long.toString(lease.toMillis()));
+        args.add(worker);
+        args.addAll(CLAIM_FIELDS);
+        List<?> out = (List<?>)
+                redis.run(Script.CLAIM, List.of(keys.pending(), keys.active(), keys.paused(), keys.prefix()), args);
+        if ((Long) out.get(0) == Reply.PAUSED) return new Claim(true, List.of());
+        List<ClaimedJob> jobs = new ArrayList<>((out.size() - 1) / 2);
+        for (int i = 1; i < out.size(); i += 2) {
+            String id = (String) out.get(i);
+            List<?> values = (List<?>) out.get(i + 1);
+            Map<String, String> fields = new HashMap<>();
+            fields.put("state", JobState.ACTIVE.name());
+            fields.put("worker", worker);
+            fields.put("token", values.get(0).toString());
+            fields.put("attempts", values.get(1).toString());
+            for (int f = 0; f < CLAIM_FIELDS.size(); f++) {
+                Object value = values.size() > f + 2 ? values.get(f + 2) : null;
+                if (value != null) fields.put(CLAIM_FIELDS.get(f), value.toString());
+            }
+            JobRecord record = JobRecord.fromHash(queue, id, fields);
+            jobs.add(new ClaimedJob(record, record.token()));
+        }
+        return new Claim(false, jobs);
+    }
+
+    /** Blocks up to {@code timeout} (at most {@link Redis#MAX_BLOCK}) until the queue has a pending job. */
+    public boolean awaitJobs(String queue, Duration timeout) {
+        return redis.awaitNonEmpty(Keys.of(queue).pending(), timeout);
+    }
+
+    /**
+     * Extends the leases of running jobs (id -> token). Returns the jobs not renewed, each
+     * "cancelled" or "lost"; their handlers should stop, and nothing they report will be recorded.
+     */
+    public Map<String, String> renew(String queue, Duration lease, Map<String, Long> tokens) {
+        if (tokens.isEmpty()) return Map.of();
+        Keys keys = Keys.of(queue);
+        List<String> args = new ArrayList<>(1 + tokens.size() * 2);
+        args.add(Long.toString(lease.toMillis()));
+        tokens.forEach((id, token) -> {
+            args.add(id);
+            args.add(Long.toString(token));
+        });
+        List<?> out = (List<?>) redis.run(Script.RENEW, List.of(keys.active(), keys.prefix()), args);
+        Map<String, String> notRenewed = new HashMap<>();
+        for (int i = 0; i < out.size(); i += 2) notRenewed.put((String) out.get(i), (String) out.get(i + 1));
+        return notRenewed;
+    }
+
+    /** Records successes (ACTIVE -> SUCCEEDED) of jobs of one queue, one round trip for all. */
+    public List<ReportStatus> ack(String queue, List<Ack> acks) {
+        Keys keys = Keys.of(queue);
+        List<String> args = new ArrayList<>(1 + acks.size() * 3);
+        args.add(Long.toString(retention.finished().toMillis()));
+        for (Ack ack : acks) {
+            args.add(ack.id());
+            args.add(Long.toString(ack.token()));
+            args.add(ack.result() == null || ack.result().isNull() ? "" : Json.write(ack.result()));
+        }
+        List<?> out = (List<?>) redis.run(Script.ACK, List.of(keys.active(), keys.prefix(), keys.stats()), args);
+        List<ReportStatus> statuses = new ArrayList<>(out.size());
+        for (Object code : out) statuses.add(Reply.status((Long) code));
+        return statuses;
+    }
+
+    /**
+     * Records a failed attempt: a retry after {@code retryDelayMs}, or dead when the delay is
+     * negative or the job's attempts are spent. Throws {@link io.jobfleet.common.error.StaleLeaseException}
+     * or {@link io.jobfleet.common.error.JobCancelledException} when the outcome is not the caller's to record.
+     */
+    public FailOutcome fail(
+            ClaimedJob job, AttemptError error, long retryDelayMs, int defaultMaxAttempts, String deadReason) {
+        Keys keys = Keys.of(job.queue());
+        List<?> out = (List<?>) redis.run(
+                Script.FAIL,
+                List.of(keys.active(), keys.scheduled(), keys.dead(), keys.job(job.id()), keys.stats()),
+                List.of(
+                        job.id(),
+                        Long.toString(job.token()),
+                        Json.write(error),
+                        Long.toString(retryDelayMs),
+                        Integer.toString(defaultMaxAttempts),
+                        Integer.toString(retention.errorsKept()),
+                        deadReason));
+        long code = (Long) out.get(0);
+        Reply.check(code, job.queue(), job.id(), job.token(), "fail", out.size() > 1 ? out.get(1) : null);
+        if (code == 0) return FailOutcome.REPEATED;
+        return code == 2 ? FailOutcome.DEAD : FailOutcome.retryAt((Long) out.get(1));
+    }
+
+    /** Hands a running job back without spending its attempt: to pending now, or scheduled after {@code delay}. */
+    public void release(ClaimedJob job, Duration delay) {
+        Keys keys = Keys.of(job.queue());
+        List<?> out = (List<?>) redis.run(
+                Script.RELEASE,
+                List.of(keys.active(), keys.pending(), keys.scheduled(), keys.job(job.id())),
+                List.of(job.id(), Long.toString(job.token()), Long.toString(delay.toMillis())));
+        Reply.check(
+                (Long) out.get(0), job.queue(), job.id(), job.token(), "release", out.size() > 1 ? out.get(1) : null);
+    }
+
+    /** Result of one reap: jobs put back in pending, jobs made dead as poison, and their ids. */
+    public record Reaped(long requeued, long dead, List<String> ids) {}
+
+    /** Takes back jobs whose lease ran out; a job expired {@code poisonLimit} times goes to the DLQ. */
+    public Reaped reap(String queue, int limit, int poisonLimit) {
+        Keys keys = Keys.of(queue);
+        List<?> out = (List<?>) redis.run(
+                Script.REAP,
+                List.of(keys.active(), keys.pending(), keys.dead(), keys.prefix(), keys.stats()),
+                List.of(
+                        Integer.toString(limit),
+                        Integer.toString(poisonLimit),
+                        Integer.toString(retention.errorsKept())));
+        List<String> ids = new ArrayList<>();
+        for (int i = 2; i < out.size(); i++) ids.add((String) out.get(i));
+        return new Reaped((Long) out.get(0), (Long) out.get(1), ids);
+    }
+
+    /** Result of one promotion: jobs moved to pending, and when the next one is due (-1: none scheduled). */
+    public record Promoted(long count, long nextDueMs) {}
+
+    /** Moves due scheduled jobs (delays, run-at times, retry backoffs) to pending. */
+    public Promoted promote(String queue, int limit) {
+        Keys keys = Keys.of(queue);
+        List<?> out = (List<?>) redis.run(
+                Script.PROMOTE,
+                List.of(keys.scheduled(), keys.pending(), keys.prefix()),
+                List.of(Integer.toString(limit)));
+        return new Promoted((Long) out.get(0), (Long) out.get(1));
+    }
+
+    /**
+     * Cancels a queued, scheduled or running job at once; returns the state it was in. A job
+     * already cancelled returns CANCELLED; a finished one throws
+     * {@link io.jobfleet.common.error.IllegalTransitionException}.
+     */
+    public JobState cancel(String queue, String id) {
+        Keys keys = Keys.of(queue);
+        List<?> out = (List<?>) redis.run(
+                Script.CANCEL,
+                List.of(keys.pending(), keys.scheduled(), keys.active(), keys.job(id), keys.stats()),
+                List.of(id, Long.toString(retention.finished().toMillis())));
+        long code = (Long) out.get(0);
+        Reply.check(code, queue, id, 0, "cancel", out.size() > 1 ? out.get(1) : null);
+        return code == 0 ? JobState.CANCELLED : JobState.valueOf((String) out.get(1));
+    }
+
+    /** Records a running job's progress. Returns false when the caller no longer owns the job. */
+    public boolean progress(ClaimedJob job, JsonNode progress) {
+        Object out = redis.run(
+                Script.PROGRESS,
+                List.of(Keys.of(job.queue()).job(job.id())),
+                List.of(Long.toString(job.token()), Json.write(progress)));
+        return (Long) out == 1;
+    }
+
+    /** A step's recorded result (JSON), if an earlier attempt of this job finished that step. */
+    public Optional<String> step(ClaimedJob job, String stepId) {
+        return Optional.ofNullable(redis.call(j -> j.hget(Keys.of(job.queue()).steps(job.id()), stepId)));
+    }
+
+    /** Records a finished step; false when the caller no longer owns the job. */
+    public boolean recordStep(ClaimedJob job, String stepId, String resultJson) {
+        Keys keys = Keys.of(job.queue());
+        Object out = redis.run(
+                Script.STEP,
+                List.of(keys.job(job.id()), keys.steps(job.id())),
+                List.of(Long.toString(job.token()), stepId, resultJson));
+        return (Long) out >= 0;
+    }
+
+    public Optional<JobRecord> get(String queue, String id) {
+        Map<String, String> fields = redis.call(j -> j.hgetAll(Keys.of(queue).job(id)));
+        return fields.isEmpty() ? Optional.empty() : Optional.of(JobRecord.fromHash(queue, id, fields));
+    }
+}

@@ -1,0 +1,105 @@
+package io.jobfleet.common.redis;
+
+import io.jobfleet.common.job.Names;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The one place Redis key names are made. Every key of a queue starts with
+ * {@code jobfleet:{queue}:}, so the whole queue hashes to one Cluster slot and every script
+ * runs there; scripts that find job ids in a list get this prefix and add {@code job:<id>}.
+ */
+public final class Keys {
+    public static final String ROOT = "jobfleet:";
+    private static final ConcurrentHashMap<String, Keys> CACHE = new ConcurrentHashMap<>();
+
+    private final String queue;
+    private final String prefix;
+    private final String pending;
+    private final String active;
+    private final String scheduled;
+    private final String dead;
+    private final String paused;
+    private final String stats;
+
+    private Keys(String queue) {
+        this.queue = Names.checkQueue(queue);
+        this.prefix = ROOT + "{" + queue + "}:";
+        this.pending = prefix + "pending";
+        this.active = prefix + "active";
+        this.scheduled = prefix + "scheduled";
+        this.dead = prefix + "dead";
+        this.paused = prefix + "paused";
+        this.stats = prefix + "stats";
+    }
+
+    public static Keys of(String queue) {
+        Keys keys = CACHE.get(queue);
+        return keys != null ? keys : CACHE.computeIfAbsent(queue, Keys::new);
+    }
+
+    public String queue() {
+        return queue;
+    }
+
+    /** {@code jobfleet:{q}:} — given to scripts that build job keys of this queue (same slot). */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** List of job ids waiting to run, claimed from the right. Its LLEN is the queue depth. */
+    public String pending() {
+        return pending;
+    }
+
+    /** Sorted set of running job ids scored by lease deadline (server ms). */
+    public String active() {
+        return active;
+    }
+
+    /** Sorted set of job ids scored by the time they are due (delays, run-at, retry backoff). */
+    public String scheduled() {
+        return scheduled;
+    }
+
+    /** Sorted set of dead job ids scored by the time they died: the dead-letter queue. */
+    public String dead() {
+        return dead;
+    }
+
+    /** Exists while the queue is paused. */
+    public String paused() {
+        return paused;
+    }
+
+    /** Hash of counters: succeeded, retried, dead, cancelled, orphansRecovered, purged, deadExpired. */
+    public String stats() {
+        return stats;
+    }
+
+    public String job(String id) {
+        return prefix + "job:" + id;
+    }
+
+    public String steps(String id) {
+        return prefix + "steps:" + id;
+    }
+
+    public String idempotency(String key) {
+        return prefix + "idem:" + key;
+    }
+
+    /** Set of known queue names (fleet-wide, its own slot). */
+    public static String queues() {
+        return ROOT + "queues";
+    }
+
+    /** Sorted set of worker ids scored by last heartbeat (fleet-wide). */
+    public static String workers() {
+        return ROOT + "workers";
+    }
+
+    /** Hash describing one worker; expires when its heartbeats stop. */
+    public static String worker(String id) {
+        return ROOT + "worker:" + id;
+    }
+}

@@ -1,0 +1,190 @@
+package io.jobfleet.common.redis;
+
+import io.jobfleet.common.error.ConfigException;
+import io.jobfleet.common.error.RedisCommandException;
+import io.jobfleet.common.error.RedisOutOfMemoryException;
+import io.jobfleet.common.error.RedisUnavailableException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.args.ListDirection;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * The edge between jobfleet and Jedis: a pooled connection, the script runner (EVALSHA, and
+ * SCRIPT LOAD on NOSCRIPT) and the translation of every Jedis error into jobfleet's own
+ * exceptions. Nothing outside this package sees a Jedis type. Thread-safe.
+ */
+public final class Redis implements AutoCloseable {
+    /** Blocking waits (BLMOVE) last at most this long; the socket allows a little more. */
+    public static final Duration MAX_BLOCK = Duration.ofSeconds(2);
+
+    private final UnifiedJedis jedis;
+    private final RedisSettings settings;
+
+    private Redis(UnifiedJedis jedis, RedisSettings settings) {
+        this.jedis = jedis;
+        this.settings = settings;
+    }
+
+    /**
+     * Connects and checks the server: it answers, it is Redis 6.2 or newer, and its
+     * maxmemory-policy is noeviction (any other policy can silently delete queue state).
+     */
+    public static Redis connect(RedisSettings settings) {
+        Redis redis = open(settings);
+        try {
+            redis.checkServer();
+            return redis;
+        } catch (RuntimeException e) {
+            redis.close();
+            throw e;
+        }
+    }
+
+    /** Opens the pool without touching the server, for processes that must start while Redis is down. */
+    public static Redis open(RedisSettings settings) {
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) settings.connectTimeout().toMillis())
+                .socketTimeoutMillis((int) settings.socketTimeout().toMillis())
+                .blockingSocketTimeoutMillis(
+                        (int) (MAX_BLOCK.toMillis() + settings.socketTimeout().toMillis()))
+                .database(settings.database())
+                .ssl(settings.tls())
+                .clientName(settings.clientName());
+        if (settings.user() != null) config.user(settings.user());
+        if (settings.password() != null) config.password(settings.password());
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(settings.poolSize());
+        pool.setMaxIdle(settings.poolSize());
+        pool.setMinIdle(0);
+        pool.setMaxWait(settings.socketTimeout().plus(MAX_BLOCK));
+        pool.setTestWhileIdle(true);
+        pool.setJmxEnabled(false);
+        UnifiedJedis jedis = RedisClient.builder()
+                .hostAndPort(new HostAndPort(settings.host(), settings.port()))
+                .clientConfig(config.build())
+                .poolConfig(pool)
+                .build();
+        return new Redis(jedis, settings);
+    }
+
+    public RedisSettings settings() {
+        return settings;
+    }
+
+    /** Runs one command, translating Jedis errors. Use only inside this package. */
+    <T> T call(Function<UnifiedJedis, T> command) {
+        try {
+            return command.apply(jedis);
+        } catch (JedisException e) {
+            throw translate(e);
+        }
+    }
+
+    /** Runs a script by its SHA-1; loads it first if this server has not seen it (NOSCRIPT). */
+    Object run(Script script, List<String> keys, List<String> args) {
+        try {
+            try {
+                return jedis.evalsha(script.sha, keys, args);
+            } catch (JedisNoScriptException e) {
+                jedis.scriptLoad(script.body, keys.get(0));
+                return jedis.evalsha(script.sha, keys, args);
+            }
+        } catch (JedisException e) {
+            throw translate(e);
+        }
+    }
+
+    /**
+     * Waits until {@code list} is not empty, without taking anything from it: BLMOVE from its
+     * right end back onto its right end leaves the list as it was. Returns false on timeout.
+     */
+    boolean awaitNonEmpty(String list, Duration timeout) {
+        double seconds = Math.min(timeout.toMillis(), MAX_BLOCK.toMillis()) / 1000.0;
+        return call(j -> j.blmove(list, list, ListDirection.RIGHT, ListDirection.RIGHT, seconds)) != null;
+    }
+
+    public void ping() {
+        call(UnifiedJedis::ping);
+    }
+
+    /** One field of INFO, e.g. {@code info("memory", "used_memory")}; null when absent. */
+    public String info(String section, String field) {
+        String text = call(j -> j.info(section));
+        for (String line : text.split("\r?\n")) {
+            if (line.startsWith(field + ":"))
+                return line.substring(field.length() + 1).trim();
+        }
+        return null;
+    }
+
+    /** The Redis server's clock, in epoch milliseconds: the clock leases and due times use. */
+    public long serverTimeMs() {
+        List<?> time = (List<?>) call(j -> j.sendCommand(Protocol.Command.TIME));
+        long seconds = Long.parseLong(new String((byte[]) time.get(0), StandardCharsets.US_ASCII));
+        long micros = Long.parseLong(new String((byte[]) time.get(1), StandardCharsets.US_ASCII));
+        return seconds * 1000 + micros / 1000;
+    }
+
+    void checkServer() {
+        String version = info("server", "redis_version");
+        if (version == null || !atLeast(version, 6, 2)) {
+            throw new ConfigException("Redis at " + settings.address() + " is version " + version
+                    + "; jobfleet needs Redis 6.2 or newer");
+        }
+        String policy = info("memory", "maxmemory_policy");
+        if (policy != null && !policy.equals("noeviction")) {
+            throw new ConfigException("Redis at " + settings.address() + " has maxmemory-policy '" + policy
+                    + "': jobfleet needs 'noeviction', because eviction would silently delete queued jobs."
+                    + " Fix it with: redis-cli CONFIG SET maxmemory-policy noeviction (and in redis.conf)");
+        }
+    }
+
+    static boolean atLeast(String version, int major, int minor) {
+        String[] parts = version.split("\\.");
+        int maj = Integer.parseInt(parts[0]);
+        int min = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+        return maj > major || (maj == major && min >= minor);
+    }
+
+    RuntimeException translate(JedisException e) {
+        if (e instanceof JedisConnectionException) {
+            return new RedisUnavailableException(
+                    "Redis at " + settings.address() + " is unreachable: " + e.getMessage(), e);
+        }
+        String message = String.valueOf(e.getMessage());
+        if (e instanceof JedisDataException) {
+            if (message.startsWith("OOM")) return new RedisOutOfMemoryException(e);
+            for (String transient_ : List.of("LOADING", "BUSY", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")) {
+                if (message.startsWith(transient_)) {
+                    return new RedisUnavailableException(
+                            "Redis at " + settings.address() + " cannot serve now: " + message, e);
+                }
+            }
+        }
+        if (e.getCause() instanceof java.util.NoSuchElementException) {
+            return new RedisUnavailableException(
+                    "no free Redis connection in the pool of " + settings.poolSize() + " within "
+                            + settings.socketTimeout().plus(MAX_BLOCK).toMillis() + " ms",
+                    e);
+        }
+        return new RedisCommandException("Redis at " + settings.address() + " refused a command: " + message, e);
+    }
+
+    @Override
+    public void close() {
+        jedis.close();
+    }
+}

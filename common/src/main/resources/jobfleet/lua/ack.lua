@@ -1,0 +1,39 @@
+--[[ ack: ACTIVE -> SUCCEEDED for one or more jobs, fenced by their tokens.
+KEYS[1] active zset   KEYS[2] queue key prefix "jobfleet:{q}:"   KEYS[3] stats hash
+ARGV[1] retention ms for finished jobs, then triples: job id, fencing token, result JSON ("" = none)
+Returns one status per job: 1 done, 0 already done by this same token (a repeated call),
+-1 not found, -3 stale (the lease was lost: another claim owns the job), -6 cancelled while
+running, -2 any other state. ZREM is the first write, so acks go on with Redis memory full. ]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local retention = tonumber(ARGV[1])
+local out = {}
+local done = 0
+for i = 2, #ARGV, 3 do
+  local id, token, result = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local jobKey = KEYS[2] .. 'job:' .. id
+  local state, current, closed = unpack(redis.call('HMGET', jobKey, 'state', 'token', 'closedToken'))
+  local status
+  if not state then
+    status = -1
+  elseif state == 'ACTIVE' and current == token then
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('HSET', jobKey, 'state', 'SUCCEEDED', 'finishedAt', now, 'closedToken', token)
+    if result ~= '' then redis.call('HSET', jobKey, 'result', result) end
+    redis.call('PEXPIRE', jobKey, retention)
+    redis.call('PEXPIRE', KEYS[2] .. 'steps:' .. id, retention)
+    status = 1
+    done = done + 1
+  elseif state == 'SUCCEEDED' and closed == token then
+    status = 0
+  elseif state == 'CANCELLED' then
+    status = -6
+  elseif current ~= token then
+    status = -3
+  else
+    status = -2
+  end
+  out[#out + 1] = status
+end
+if done > 0 then redis.call('HINCRBY', KEYS[3], 'succeeded', done) end
+return out

@@ -1,0 +1,28 @@
+--[[ cancel: QUEUED | SCHEDULED | ACTIVE -> CANCELLED, at once.
+A running job's worker learns it at its next lease renewal (within a second), sets
+ctx.isCancelled() and interrupts the handler; whatever the handler then reports is refused,
+so a cancelled job is never retried.
+KEYS[1] pending list  KEYS[2] scheduled zset  KEYS[3] active zset  KEYS[4] job hash
+KEYS[5] stats hash
+ARGV[1] job id   ARGV[2] retention ms for finished jobs
+Returns {1, previous state} cancelled, {0} already cancelled, {-1} not found, {-2, state}
+when the job has already finished (SUCCEEDED or DEAD). The first write is a removal. ]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id = ARGV[1]
+local state = redis.call('HGET', KEYS[4], 'state')
+if not state then return {-1} end
+if state == 'CANCELLED' then return {0} end
+if state == 'QUEUED' then
+  redis.call('LREM', KEYS[1], 1, id)
+elseif state == 'SCHEDULED' then
+  redis.call('ZREM', KEYS[2], id)
+elseif state == 'ACTIVE' then
+  redis.call('ZREM', KEYS[3], id)
+else
+  return {-2, state}
+end
+redis.call('HSET', KEYS[4], 'state', 'CANCELLED', 'finishedAt', now, 'cancelledFrom', state)
+redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[2]))
+redis.call('HINCRBY', KEYS[5], 'cancelled', 1)
+return {1, state}

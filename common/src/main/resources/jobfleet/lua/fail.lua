@@ -1,0 +1,43 @@
+--[[ fail: record a failed attempt: ACTIVE -> SCHEDULED (retry after a backoff) or ACTIVE -> DEAD.
+KEYS[1] active zset  KEYS[2] scheduled zset  KEYS[3] dead zset  KEYS[4] job hash  KEYS[5] stats hash
+ARGV[1] job id  ARGV[2] fencing token  ARGV[3] error JSON (an object; "at" is set here, from
+the server clock)  ARGV[4] retry delay ms (-1 = dead now: non-retryable)  ARGV[5] max attempts
+when the job has none  ARGV[6] errors kept per job  ARGV[7] reason recorded when dead
+Returns {1, due ms} retry scheduled, {2} dead, {0} already recorded by this token (a repeated
+call), {-1} not found, {-3} stale lease, {-6} cancelled while running, {-2, state} otherwise.
+ZREM is the first write, so failures are recorded with Redis memory full. ]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id, token, delay = ARGV[1], ARGV[2], tonumber(ARGV[4])
+local state, current, closed, attempts, maxAttempts, errors, dropped = unpack(redis.call('HMGET',
+  KEYS[4], 'state', 'token', 'closedToken', 'attempts', 'maxAttempts', 'errors', 'errorsDropped'))
+if not state then return {-1} end
+if state ~= 'ACTIVE' or current ~= token then
+  if closed == token then return {0} end
+  if state == 'CANCELLED' then return {-6} end
+  if current ~= token then return {-3} end
+  return {-2, state}
+end
+redis.call('ZREM', KEYS[1], id)
+local list = errors and cjson.decode(errors) or {}
+local err = cjson.decode(ARGV[3])
+err.at = now
+list[#list + 1] = err
+local keep = tonumber(ARGV[6])
+dropped = tonumber(dropped) or 0
+while #list > keep do
+  table.remove(list, 1)
+  dropped = dropped + 1
+end
+local fields = {'closedToken', token, 'errors', cjson.encode(list), 'errorsDropped', dropped}
+if delay < 0 or tonumber(attempts) >= (tonumber(maxAttempts) or tonumber(ARGV[5])) then
+  redis.call('HSET', KEYS[4], 'state', 'DEAD', 'finishedAt', now, 'deadReason', ARGV[7], unpack(fields))
+  redis.call('ZADD', KEYS[3], now, id)
+  redis.call('HINCRBY', KEYS[5], 'dead', 1)
+  return {2}
+end
+local due = now + delay
+redis.call('HSET', KEYS[4], 'state', 'SCHEDULED', 'runAt', due, unpack(fields))
+redis.call('ZADD', KEYS[2], due, id)
+redis.call('HINCRBY', KEYS[5], 'retried', 1)
+return {1, due}

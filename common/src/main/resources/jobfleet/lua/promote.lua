@@ -1,0 +1,20 @@
+--[[ promote: SCHEDULED -> QUEUED for jobs whose due time (server clock) has come.
+KEYS[1] scheduled zset   KEYS[2] pending list   KEYS[3] queue key prefix "jobfleet:{q}:"
+ARGV[1] max jobs per call
+Returns {promoted count, next due ms or -1 when nothing else is scheduled}.
+Due jobs join the tail of pending in due order. Safe for every worker to run, and to repeat. ]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local promoted = 0
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  local jobKey = KEYS[3] .. 'job:' .. id
+  if redis.call('HGET', jobKey, 'state') == 'SCHEDULED' then
+    redis.call('HSET', jobKey, 'state', 'QUEUED', 'enqueuedAt', now)
+    redis.call('LPUSH', KEYS[2], id)
+    promoted = promoted + 1
+  end
+end
+local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {promoted, next[2] and tonumber(next[2]) or -1}

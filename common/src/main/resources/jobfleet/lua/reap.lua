@@ -1,0 +1,46 @@
+--[[ reap: take back jobs whose lease ran out (their worker died, hung or lost Redis).
+ACTIVE -> QUEUED at the claim end, or ACTIVE -> DEAD as a poison job when its lease has now
+expired the poison limit's number of times (it kills or hangs every worker that runs it).
+KEYS[1] active zset  KEYS[2] pending list  KEYS[3] dead zset  KEYS[4] queue key prefix
+KEYS[5] stats hash
+ARGV[1] max jobs per call  ARGV[2] poison limit  ARGV[3] errors kept per job
+Returns {requeued, dead, id1, id2, ...}. Uses the server clock, so a worker whose clock is
+off never reaps a live lease early. Safe for every worker to run at once, and to repeat. ]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local poison, keep = tonumber(ARGV[2]), tonumber(ARGV[3])
+local out = {0, 0}
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  local jobKey = KEYS[4] .. 'job:' .. id
+  local state, worker, attempts, errors, dropped = unpack(redis.call('HMGET', jobKey,
+    'state', 'worker', 'attempts', 'errors', 'errorsDropped'))
+  if state == 'ACTIVE' then
+    local expiries = redis.call('HINCRBY', jobKey, 'expiries', 1)
+    local list = errors and cjson.decode(errors) or {}
+    list[#list + 1] = {attempt = tonumber(attempts), class = 'jobfleet.LeaseExpired',
+      message = 'lease expired: worker ' .. tostring(worker) .. ' stopped renewing it (crashed, hung or cut off from Redis)',
+      worker = worker, at = now}
+    dropped = tonumber(dropped) or 0
+    while #list > keep do
+      table.remove(list, 1)
+      dropped = dropped + 1
+    end
+    redis.call('HSET', jobKey, 'errors', cjson.encode(list), 'errorsDropped', dropped)
+    if expiries >= poison then
+      redis.call('HSET', jobKey, 'state', 'DEAD', 'finishedAt', now, 'deadReason',
+        'poison: lease expired ' .. expiries .. ' times, so the job kills or hangs its worker')
+      redis.call('ZADD', KEYS[3], now, id)
+      redis.call('HINCRBY', KEYS[5], 'dead', 1)
+      out[2] = out[2] + 1
+    else
+      redis.call('HSET', jobKey, 'state', 'QUEUED', 'enqueuedAt', now)
+      redis.call('RPUSH', KEYS[2], id)
+      out[1] = out[1] + 1
+    end
+    redis.call('HINCRBY', KEYS[5], 'orphansRecovered', 1)
+    out[#out + 1] = id
+  end
+end
+return out

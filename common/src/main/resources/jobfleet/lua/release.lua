@@ -1,0 +1,28 @@
+--[[ release: hand a running job back without spending its attempt.
+ACTIVE -> QUEUED (at the claim end: it runs next), or ACTIVE -> SCHEDULED after a delay.
+Used at shutdown after the grace period, and while a job type's circuit breaker is open.
+KEYS[1] active zset  KEYS[2] pending list  KEYS[3] scheduled zset  KEYS[4] job hash
+ARGV[1] job id  ARGV[2] fencing token  ARGV[3] delay ms (0 = back to pending now)
+Returns {1} released, {0} already released by this token, {-1} not found, {-3} stale lease,
+{-6} cancelled while running, {-2, state} otherwise. ZREM is the first write. ]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id, token, delay = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local state, current, closed = unpack(redis.call('HMGET', KEYS[4], 'state', 'token', 'closedToken'))
+if not state then return {-1} end
+if state ~= 'ACTIVE' or current ~= token then
+  if closed == token then return {0} end
+  if state == 'CANCELLED' then return {-6} end
+  if current ~= token then return {-3} end
+  return {-2, state}
+end
+redis.call('ZREM', KEYS[1], id)
+redis.call('HINCRBY', KEYS[4], 'attempts', -1)
+if delay > 0 then
+  redis.call('HSET', KEYS[4], 'state', 'SCHEDULED', 'runAt', now + delay, 'closedToken', token)
+  redis.call('ZADD', KEYS[3], now + delay, id)
+else
+  redis.call('HSET', KEYS[4], 'state', 'QUEUED', 'enqueuedAt', now, 'closedToken', token)
+  redis.call('RPUSH', KEYS[2], id)
+end
+return {1}
