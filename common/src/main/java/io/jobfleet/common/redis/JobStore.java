@@ -125,7 +125,11 @@ public final class JobStore {
         fields.add(job.type());
         fields.add("payload");
         fields.add(Json.write(job.payload()));
-        optional(fields, "maxAttempts", job.maxAttempts());
+        // a job's own retry policy carries its attempt limit, unless maxAttempts is given apart
+        Integer maxAttempts = job.maxAttempts() != null
+                ? job.maxAttempts()
+                : job.backoff() != null ? Integer.valueOf(job.backoff().maxAttempts()) : null;
+        optional(fields, "maxAttempts", maxAttempts);
         optional(
                 fields,
                 "timeoutMs",

@@ -1,0 +1,39 @@
+package io.jobfleet.worker;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A circuit breaker per job type, so a failing downstream stops burning attempts: while a
+ * type's breaker is open its jobs are handed back with a delay and keep their attempts.
+ */
+final class Breakers {
+    private final WorkerConfig.BreakerSettings settings;
+    private final CircuitBreakerRegistry registry;
+
+    Breakers(WorkerConfig.BreakerSettings settings) {
+        this.settings = settings;
+        this.registry = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(settings.window())
+                .minimumNumberOfCalls(settings.minimumCalls())
+                .failureRateThreshold(settings.failureRatePercent())
+                .waitDurationInOpenState(settings.openFor())
+                .permittedNumberOfCallsInHalfOpenState(Math.max(1, Math.min(5, settings.minimumCalls())))
+                .build());
+    }
+
+    /** The breaker for a job type, or null when breakers are off. */
+    CircuitBreaker forType(String type) {
+        return settings.enabled() ? registry.circuitBreaker(type) : null;
+    }
+
+    /** How long a job is put back while its breaker is open: half to all of the open period, spread out. */
+    Duration handBackDelay() {
+        long open = settings.openFor().toMillis();
+        return Duration.ofMillis(open / 2 + ThreadLocalRandom.current().nextLong(open / 2 + 1));
+    }
+}

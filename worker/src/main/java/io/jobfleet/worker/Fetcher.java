@@ -1,0 +1,131 @@
+package io.jobfleet.worker;
+
+import io.jobfleet.common.error.RedisUnavailableException;
+import io.jobfleet.common.job.ClaimedJob;
+import io.jobfleet.common.redis.JobStore;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The claim loop, one thread per worker: waits for free slots, claims up to that many jobs
+ * (queues tried in weighted random order), starts them, and when every queue is empty sleeps on
+ * the {@link Wake} until a waiter sees a job. A claim is one script call for up to
+ * {@code claimBatch} jobs, so a deep queue costs one round trip per batch.
+ */
+final class Fetcher implements Runnable {
+    private static final long PAUSE_RECHECK_MS = 1_000;
+    private static final long IDLE_WAIT_MS = 2_000;
+
+    private final WorkerConfig config;
+    private final JobStore store;
+    private final Processor processor;
+    private final Semaphore slots;
+    private final Wake wake;
+    private final Outage outage;
+    private final List<String> weighted = new ArrayList<>();
+    private final Map<String, Long> pausedUntil = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+
+    Fetcher(WorkerConfig config, JobStore store, Processor processor, Semaphore slots, Wake wake, Outage outage) {
+        this.config = config;
+        this.store = store;
+        this.processor = processor;
+        this.slots = slots;
+        this.wake = wake;
+        this.outage = outage;
+        config.queues().forEach((queue, weight) -> {
+            for (int i = 0; i < weight; i++) weighted.add(queue);
+        });
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        int failures = 0;
+        while (running) {
+            int free = 0;
+            int claimed = 0;
+            try {
+                slots.acquire();
+                free = 1 + slots.drainPermits();
+                if (free > config.claimBatch()) {
+                    slots.release(free - config.claimBatch());
+                    free = config.claimBatch();
+                }
+                if (!running) break;
+                for (String queue : order()) {
+                    if (claimed == free) break;
+                    claimed += claim(queue, free - claimed);
+                }
+                outage.up();
+                failures = 0;
+                slots.release(free - claimed);
+                free = claimed;
+                if (claimed == 0) idle();
+            } catch (InterruptedException e) {
+                slots.release(free - claimed);
+                if (!running) return;
+            } catch (RedisUnavailableException e) {
+                slots.release(free - claimed);
+                outage.down(e);
+                sleep(Backoff.delayMs(++failures));
+            } catch (RuntimeException e) {
+                slots.release(free - claimed);
+                Backoff.logUnexpected("claim loop", e);
+                sleep(Backoff.delayMs(++failures));
+            }
+        }
+    }
+
+    private int claim(String queue, int max) {
+        Long until = pausedUntil.get(queue);
+        if (until != null && until > System.currentTimeMillis()) return 0;
+        JobStore.Claim claim = store.claim(queue, max, config.lease(), config.id());
+        if (claim.paused()) {
+            pausedUntil.put(queue, System.currentTimeMillis() + PAUSE_RECHECK_MS);
+            return 0;
+        }
+        pausedUntil.remove(queue);
+        for (ClaimedJob job : claim.jobs()) processor.start(job);
+        return claim.jobs().size();
+    }
+
+    /** Queues in weighted random order: a queue of weight 3 comes first three times as often as one of weight 1. */
+    private Set<String> order() {
+        if (config.queues().size() == 1) return config.queues().keySet();
+        List<String> shuffled = new ArrayList<>(weighted);
+        Collections.shuffle(shuffled);
+        return new LinkedHashSet<>(shuffled);
+    }
+
+    private void idle() throws InterruptedException {
+        long now = System.currentTimeMillis();
+        Set<String> open = new LinkedHashSet<>();
+        for (String queue : config.queues().keySet()) {
+            Long until = pausedUntil.get(queue);
+            if (until == null || until <= now) open.add(queue);
+        }
+        if (open.isEmpty()) {
+            Thread.sleep(PAUSE_RECHECK_MS);
+            return;
+        }
+        wake.await(open, IDLE_WAIT_MS);
+    }
+
+    private void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.jobfleet.worker;
+
+import io.jobfleet.common.error.RedisUnavailableException;
+import io.jobfleet.common.redis.JobStore;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Renews the leases of this worker's running jobs, one script call per queue every renew
+ * interval, and stops the handlers of jobs it no longer owns: cancelled ones, and ones whose
+ * lease was lost (the worker was cut off from Redis for longer than the lease).
+ */
+final class LeaseKeeper implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
+
+    private final WorkerConfig config;
+    private final JobStore store;
+    private final Processor processor;
+    private final Outage outage;
+    private final AtomicLong leasesLost = new AtomicLong();
+
+    LeaseKeeper(WorkerConfig config, JobStore store, Processor processor, Outage outage) {
+        this.config = config;
+        this.store = store;
+        this.processor = processor;
+        this.outage = outage;
+    }
+
+    long leasesLost() {
+        return leasesLost.get();
+    }
+
+    @Override
+    public void run() {
+        Map<String, Map<String, Long>> byQueue = new HashMap<>();
+        for (RunningJob run : processor.running()) {
+            byQueue.computeIfAbsent(run.job.queue(), q -> new HashMap<>()).put(run.job.id(), run.job.token());
+        }
+        byQueue.forEach((queue, tokens) -> {
+            try {
+                Map<String, String> notRenewed = store.renew(queue, config.lease(), tokens);
+                outage.up();
+                notRenewed.forEach((id, status) -> {
+                    RunningJob run = processor.get(id);
+                    if (run == null) return;
+                    if (status.equals("cancelled")) {
+                        processor.stop(run, "cancelled");
+                    } else {
+                        leasesLost.incrementAndGet();
+                        log.warn("lost the lease on job {} (reaped or claimed elsewhere); stopping it here", id);
+                        processor.stop(run, "lease lost");
+                    }
+                });
+            } catch (RedisUnavailableException e) {
+                outage.down(e);
+            } catch (RuntimeException e) {
+                Backoff.logUnexpected("lease renewal", e);
+            }
+        });
+    }
+}

@@ -1,0 +1,256 @@
+package io.jobfleet.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.retry.Retry;
+import io.jobfleet.common.error.JobCancelledException;
+import io.jobfleet.common.error.StaleLeaseException;
+import io.jobfleet.common.job.AttemptError;
+import io.jobfleet.common.job.ClaimedJob;
+import io.jobfleet.common.job.FailOutcome;
+import io.jobfleet.common.job.Json;
+import io.jobfleet.common.job.RetryPolicy;
+import io.jobfleet.common.redis.JobStore;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs claimed jobs, each on its own virtual thread, and records each outcome exactly once:
+ * successes go to the {@link Acker} (batched), failures are recorded here with their backoff.
+ * A job holds one of the worker's slots from claim until its outcome is recorded. A handler
+ * that ignores an interrupt (timeout, cancellation, lost lease) is abandoned after the hung-job
+ * grace: its outcome is recorded and its slot freed while its thread runs on, unheard.
+ */
+final class Processor {
+    private static final Logger log = LoggerFactory.getLogger(Processor.class);
+
+    private final WorkerConfig config;
+    private final JobStore store;
+    private final Handlers handlers;
+    private final Breakers breakers;
+    private final Retry redisRetry;
+    private final ScheduledExecutorService timers;
+    private final Semaphore slots;
+    private final Acker acker;
+    private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+
+    Processor(
+            WorkerConfig config,
+            JobStore store,
+            Handlers handlers,
+            Retry redisRetry,
+            ScheduledExecutorService timers,
+            Semaphore slots) {
+        this.config = config;
+        this.store = store;
+        this.handlers = handlers;
+        this.breakers = new Breakers(config.breaker());
+        this.redisRetry = redisRetry;
+        this.timers = timers;
+        this.slots = slots;
+        this.acker = new Acker(store, redisRetry, this::finish);
+    }
+
+    Acker acker() {
+        return acker;
+    }
+
+    Collection<RunningJob> running() {
+        return running.values();
+    }
+
+    RunningJob get(String id) {
+        return running.get(id);
+    }
+
+    /** Starts a claimed job; the caller has taken a slot for it. */
+    void start(ClaimedJob job) {
+        RunningJob run = new RunningJob(job, new JobContext(job, store));
+        running.put(job.id(), run);
+        Thread thread = Thread.ofVirtual().name("job-" + job.id()).unstarted(() -> execute(run));
+        run.thread = thread;
+        thread.start();
+    }
+
+    private void execute(RunningJob run) {
+        ClaimedJob job = run.job;
+        MDC.put("jobId", job.id());
+        MDC.put("queue", job.queue());
+        MDC.put("attempt", Integer.toString(job.attempt()));
+        if (job.record().requestId() != null) MDC.put("requestId", job.record().requestId());
+        try {
+            JobHandler handler = handlers.get(job.record().type());
+            if (handler == null) {
+                recordFailure(
+                        run,
+                        new NonRetryableException(
+                                "no handler for job type '" + job.record().type() + "' on worker " + config.id()
+                                        + " (it handles " + handlers.types() + ")"));
+                return;
+            }
+            CircuitBreaker breaker = breakers.forType(job.record().type());
+            if (breaker != null && !breaker.tryAcquirePermission()) {
+                handBack(
+                        run,
+                        breakers.handBackDelay(),
+                        "circuit breaker for type '" + job.record().type() + "' is open");
+                return;
+            }
+            long timeoutMs = job.record().timeoutMs() > 0
+                    ? job.record().timeoutMs()
+                    : config.policy(job.queue()).timeout().toMillis();
+            run.timeoutTask = timers.schedule(() -> timeOut(run, timeoutMs), timeoutMs, TimeUnit.MILLISECONDS);
+            Object result = null;
+            Throwable error = null;
+            long started = System.nanoTime();
+            try {
+                result = handler.handle(run.ctx);
+            } catch (Throwable t) {
+                error = t;
+            }
+            run.timeoutTask.cancel(false);
+            Thread.interrupted(); // an interrupt meant for the handler must not hit the recording below
+            if (run.timedOut) error = new JobTimeoutException(job.id(), timeoutMs);
+            if (breaker != null && run.ctx.stopReason() == null) {
+                long elapsed = System.nanoTime() - started;
+                if (error == null) breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
+                else if (!(error instanceof NonRetryableException))
+                    breaker.onError(elapsed, TimeUnit.NANOSECONDS, error);
+                else breaker.releasePermission();
+            }
+            if (error == null) complete(run, result);
+            else recordFailure(run, error);
+        } catch (RuntimeException e) {
+            log.error("unexpected error running job {}; its lease will expire and it will run again", job.id(), e);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    private void complete(RunningJob run, Object result) {
+        if (!run.settle()) return;
+        JsonNode node;
+        try {
+            node = result == null ? null : Json.MAPPER.valueToTree(result);
+        } catch (IllegalArgumentException e) {
+            run.timedOut = false;
+            recordFailureSettled(
+                    run, new NonRetryableException("handler result is not JSON-serialisable: " + e.getMessage()));
+            return;
+        }
+        acker.submit(run, node);
+    }
+
+    private void recordFailure(RunningJob run, Throwable error) {
+        if (run.settle()) recordFailureSettled(run, error);
+    }
+
+    private void recordFailureSettled(RunningJob run, Throwable error) {
+        ClaimedJob job = run.job;
+        try {
+            RetryPolicy policy =
+                    job.record().retryPolicy(config.policy(job.queue()).retry());
+            boolean retryable = !(error instanceof NonRetryableException);
+            long delay = retryable ? policy.delayMs(job.attempt()) : -1;
+            String reason = retryable
+                    ? "attempts exhausted (" + job.attempt() + " of " + policy.maxAttempts() + "): " + describe(error)
+                    : "non-retryable: " + describe(error);
+            AttemptError attemptError = AttemptError.of(job.attempt(), error, config.id());
+            FailOutcome outcome = report(() -> store.fail(job, attemptError, delay, policy.maxAttempts(), reason));
+            if (outcome.dead()) {
+                log.warn("job {} failed and is dead after attempt {}: {}", job.id(), job.attempt(), reason);
+            } else if (outcome.kind() == FailOutcome.Kind.RETRY) {
+                log.info(
+                        "job {} failed attempt {} ({}); retry in {} ms",
+                        job.id(),
+                        job.attempt(),
+                        describe(error),
+                        delay);
+            }
+        } catch (StaleLeaseException e) {
+            log.warn("job {} failed, but its lease was lost meanwhile: not recorded; its new owner decides", job.id());
+        } catch (JobCancelledException e) {
+            log.info("job {} stopped: it was cancelled while running", job.id());
+        } catch (RuntimeException e) {
+            log.error("could not record the failure of job {}; it runs again when its lease expires", job.id(), e);
+        } finally {
+            finish(run);
+        }
+    }
+
+    /** Puts a job back without spending its attempt: at shutdown, or while its type's breaker is open. */
+    void handBack(RunningJob run, Duration delay, String why) {
+        if (!run.settle()) return;
+        run.interrupt("handed back: " + why);
+        try {
+            report(() -> {
+                store.release(run.job, delay);
+                return null;
+            });
+            log.info("job {} handed back ({}), attempt not spent", run.job.id(), why);
+        } catch (StaleLeaseException | JobCancelledException e) {
+            log.info("job {} was not handed back: {}", run.job.id(), e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("could not hand back job {}; it returns to pending when its lease expires", run.job.id(), e);
+        } finally {
+            finish(run);
+        }
+    }
+
+    /** Asks a running job to stop: it was cancelled, or its lease was lost. Whatever it reports is then refused by Redis. */
+    void stop(RunningJob run, String reason) {
+        if (run.isSettled()) return;
+        log.info("job {} must stop: {}", run.job.id(), reason);
+        run.interrupt(reason);
+        timers.schedule(() -> abandonIfHung(run, reason), config.hungJobGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void timeOut(RunningJob run, long timeoutMs) {
+        run.timedOut = true;
+        run.interrupt("timeout after " + timeoutMs + " ms");
+        timers.schedule(
+                () -> {
+                    if (run.isSettled()) return;
+                    log.error(
+                            "job {} ignored the interrupt at its timeout; recording the failure and abandoning its thread",
+                            run.job.id());
+                    Thread.ofVirtual()
+                            .start(() -> recordFailure(run, new JobTimeoutException(run.job.id(), timeoutMs)));
+                },
+                config.hungJobGrace().toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void abandonIfHung(RunningJob run, String reason) {
+        if (!run.settle()) return;
+        log.error(
+                "job {} ignored the interrupt ({}) for {} ms; abandoning its thread and freeing its slot",
+                run.job.id(),
+                reason,
+                config.hungJobGrace().toMillis());
+        finish(run);
+    }
+
+    /** The job's outcome is recorded (or given up): free its slot. */
+    void finish(RunningJob run) {
+        if (running.remove(run.job.id(), run)) slots.release();
+    }
+
+    /** Runs a report to Redis, retrying while Redis is unavailable (bounded; then the lease expires and the job runs again). */
+    private <T> T report(Supplier<T> call) {
+        return redisRetry.executeSupplier(call);
+    }
+
+    private static String describe(Throwable error) {
+        return error.getClass().getSimpleName() + ": " + error.getMessage();
+    }
+}

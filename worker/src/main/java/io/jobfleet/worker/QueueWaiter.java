@@ -1,0 +1,65 @@
+package io.jobfleet.worker;
+
+import io.jobfleet.common.error.RedisOutOfMemoryException;
+import io.jobfleet.common.error.RedisUnavailableException;
+import io.jobfleet.common.redis.JobStore;
+import java.time.Duration;
+
+/**
+ * Waits on one queue's pending list with a blocking command on its own connection, while the
+ * fetcher is idle, and wakes the fetcher when a job arrives. With Redis memory full the blocking
+ * command is refused, so it falls back to waking the fetcher every 100 ms (claims still work).
+ */
+final class QueueWaiter implements Runnable {
+    private static final Duration BLOCK = Duration.ofSeconds(2);
+
+    private final String queue;
+    private final JobStore store;
+    private final Wake wake;
+    private final Outage outage;
+    private volatile boolean running = true;
+
+    QueueWaiter(String queue, JobStore store, Wake wake, Outage outage) {
+        this.queue = queue;
+        this.store = store;
+        this.wake = wake;
+        this.outage = outage;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        int failures = 0;
+        while (running) {
+            try {
+                wake.awaitArmed(queue);
+                boolean hasJobs = store.awaitJobs(queue, BLOCK);
+                outage.up();
+                failures = 0;
+                if (hasJobs) wake.signal();
+            } catch (InterruptedException e) {
+                if (!running) return;
+            } catch (RedisOutOfMemoryException e) {
+                sleep(100);
+                wake.signal();
+            } catch (RedisUnavailableException e) {
+                outage.down(e);
+                sleep(Backoff.delayMs(++failures));
+            } catch (RuntimeException e) {
+                Backoff.logUnexpected("waiter of queue " + queue, e);
+                sleep(Backoff.delayMs(++failures));
+            }
+        }
+    }
+
+    private void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

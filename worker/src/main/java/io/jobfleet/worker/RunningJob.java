@@ -1,0 +1,44 @@
+package io.jobfleet.worker;
+
+import io.jobfleet.common.job.ClaimedJob;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One claimed job on this worker, from claim until its outcome is recorded. Several paths may
+ * try to settle it (the handler returning, a hung handler being abandoned, shutdown handing it
+ * back); {@link #settle()} lets exactly one of them record the outcome.
+ */
+final class RunningJob {
+    final ClaimedJob job;
+    final JobContext ctx;
+    final long startNanos = System.nanoTime();
+    volatile Thread thread;
+    volatile ScheduledFuture<?> timeoutTask;
+    volatile boolean timedOut;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    RunningJob(ClaimedJob job, JobContext ctx) {
+        this.job = job;
+        this.ctx = ctx;
+    }
+
+    /** True for the one caller that gets to record this job's outcome. */
+    boolean settle() {
+        return settled.compareAndSet(false, true);
+    }
+
+    boolean isSettled() {
+        return settled.get();
+    }
+
+    void interrupt(String reason) {
+        ctx.stop(reason);
+        Thread t = thread;
+        if (t != null) t.interrupt();
+    }
+
+    long elapsedMs() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,222 @@
+package io.jobfleet.worker;
+
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.jobfleet.common.Version;
+import io.jobfleet.common.error.RedisUnavailableException;
+import io.jobfleet.common.job.WorkerInfo;
+import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.redis.QueueStore;
+import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.redis.WorkerRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker: claims jobs from its queues and runs them, up to {@code concurrency} at once.
+ * Threads: one {@link Fetcher}, one {@link QueueWaiter} per queue (each blocking on its own
+ * connection), one {@link Acker}, two timer threads (lease renewal, promotion, reaping,
+ * heartbeats, timeouts) and a virtual thread per running job. Redis outages are retried with
+ * backoff and logged once down, once back. {@link #stop()} is the graceful shutdown: stop
+ * claiming, let running jobs finish within the grace period, hand the rest back unspent.
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+    private final WorkerConfig config;
+    private final JobStore store;
+    private final WorkerRegistry registry;
+    private final Outage outage = new Outage();
+    private final Semaphore slots;
+    private final ScheduledExecutorService timers;
+    private final Processor processor;
+    private final Fetcher fetcher;
+    private final LeaseKeeper leaseKeeper;
+    private final Maintenance maintenance;
+    private final List<QueueWaiter> waiters = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final long startedAt = System.currentTimeMillis();
+
+    public Worker(Redis redis, WorkerConfig config, Handlers handlers) {
+        int needed = config.queues().size() + 4;
+        if (redis.settings().poolSize() < needed) {
+            throw new io.jobfleet.common.error.ConfigException(
+                    "Redis pool size " + redis.settings().poolSize()
+                            + " is too small for a worker on " + config.queues().size()
+                            + " queues: each queue's blocking wait holds a"
+                            + " connection, and claims, acks and renewals need more; use at least " + needed);
+        }
+        this.config = config;
+        this.store = new JobStore(redis, config.retention());
+        this.registry = new WorkerRegistry(redis);
+        this.slots = new Semaphore(config.concurrency());
+        this.timers = Executors.newScheduledThreadPool(
+                2, Thread.ofPlatform().daemon().name("jobfleet-timer-", 0).factory());
+        Retry redisRetry = Retry.of(
+                "redis",
+                RetryConfig.custom()
+                        .maxAttempts(40)
+                        .intervalFunction(Backoff.INTERVALS)
+                        .retryExceptions(RedisUnavailableException.class)
+                        .build());
+        this.processor = new Processor(config, store, handlers, redisRetry, timers, slots);
+        Wake wake = new Wake();
+        this.fetcher = new Fetcher(config, store, processor, slots, wake, outage);
+        this.leaseKeeper = new LeaseKeeper(config, store, processor, outage);
+        this.maintenance = new Maintenance(config, store, new QueueStore(redis), outage);
+        for (String queue : config.queues().keySet()) waiters.add(new QueueWaiter(queue, store, wake, outage));
+    }
+
+    public String id() {
+        return config.id();
+    }
+
+    public WorkerConfig config() {
+        return config;
+    }
+
+    /** Jobs this worker holds right now (running, or finished and waiting for their outcome to be recorded). */
+    public int busy() {
+        return processor.running().size();
+    }
+
+    /** Leases this worker found lost at renewal since it started. */
+    public long leasesLost() {
+        return leaseKeeper.leasesLost();
+    }
+
+    public void start() {
+        if (!started.compareAndSet(false, true)) return;
+        threads.add(Thread.ofPlatform().name("jobfleet-fetcher").start(fetcher));
+        threads.add(Thread.ofPlatform().name("jobfleet-acker").start(processor.acker()));
+        for (QueueWaiter waiter : waiters)
+            threads.add(Thread.ofPlatform().daemon().name("jobfleet-waiter").start(waiter));
+        every(config.renewEvery(), leaseKeeper);
+        every(config.promoteEvery(), maintenance::promote);
+        every(config.reapEvery(), maintenance::reap);
+        every(Duration.ofMinutes(1), maintenance::expireDead);
+        every(config.heartbeatEvery(), this::heartbeat);
+        log.info(
+                "worker {} started: queues {}, concurrency {}, lease {} ms",
+                config.id(),
+                config.queues(),
+                config.concurrency(),
+                config.lease().toMillis());
+    }
+
+    private void every(Duration interval, Runnable task) {
+        timers.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        task.run();
+                    } catch (RuntimeException e) {
+                        Backoff.logUnexpected("timer task", e);
+                    }
+                },
+                0,
+                interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void heartbeat() {
+        try {
+            String queues = config.queues().entrySet().stream()
+                    .map(e -> e.getValue() == 1 ? e.getKey() : e.getKey() + ":" + e.getValue())
+                    .collect(Collectors.joining(","));
+            String host = config.id().contains("-")
+                    ? config.id().substring(0, config.id().indexOf('-'))
+                    : config.id();
+            registry.heartbeat(
+                    new WorkerInfo(
+                            config.id(),
+                            host,
+                            ProcessHandle.current().pid(),
+                            queues,
+                            config.concurrency(),
+                            busy(),
+                            startedAt,
+                            0,
+                            Version.get()),
+                    config.heartbeatEvery().multipliedBy(3));
+            outage.up();
+        } catch (RedisUnavailableException e) {
+            outage.down(e);
+        }
+    }
+
+    /**
+     * Graceful shutdown: stop claiming, wait up to the shutdown grace for running jobs, then hand
+     * the rest back to pending without spending their attempt. Safe to call more than once.
+     */
+    public void stop() {
+        if (!started.get() || !stopped.compareAndSet(false, true)) return;
+        log.info(
+                "worker {} stopping: no new claims; waiting up to {} ms for {} running jobs",
+                config.id(),
+                config.shutdownGrace().toMillis(),
+                busy());
+        fetcher.stop();
+        waiters.forEach(QueueWaiter::stop);
+        threads.forEach(Thread::interrupt); // wakes the fetcher; waiters end after their current block
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (!processor.running().isEmpty() && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        int handedBack = 0;
+        for (RunningJob run : processor.running()) {
+            if (!run.isSettled()) {
+                processor.handBack(run, Duration.ZERO, "worker shutting down");
+                handedBack++;
+            }
+        }
+        processor.acker().stop();
+        joinQuietly(threads.get(1), Duration.ofSeconds(10));
+        timers.shutdownNow();
+        try {
+            registry.remove(config.id());
+        } catch (RedisUnavailableException e) {
+            log.warn(
+                    "could not remove worker {} from the registry: {} (it expires on its own)",
+                    config.id(),
+                    e.getMessage());
+        }
+        log.info("worker {} stopped ({} jobs handed back)", config.id(), handedBack);
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Runs {@link #stop()} on SIGTERM / SIGINT. */
+    public void stopOnShutdown() {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "jobfleet-shutdown"));
+    }
+
+    private static void joinQuietly(Thread thread, Duration timeout) {
+        try {
+            thread.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.jobfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.jobfleet.common.job.JobState;
+import io.jobfleet.common.job.NewJob;
+import io.jobfleet.common.job.Retention;
+import io.jobfleet.common.redis.EmbeddedRedis;
+import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.redis.QueueStore;
+import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.worker.demo.FailHandler;
+import io.jobfleet.worker.demo.NoopHandler;
+import io.jobfleet.worker.demo.SleepHandler;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class WorkerSmokeTest {
+    static EmbeddedRedis server;
+    static Redis redis;
+
+    @BeforeAll
+    static void start() {
+        server = TestRedis.start();
+        redis = TestRedis.connect(server);
+    }
+
+    @AfterAll
+    static void stop() {
+        redis.close();
+        server.close();
+    }
+
+    @Test
+    void runsJobsRetriesAndDeadLetters() throws Exception {
+        JobStore store = new JobStore(redis, Retention.DEFAULT);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            ids.add(store.enqueue(NewJob.of("smoke", "noop", JsonNodeFactory.instance.objectNode()))
+                    .id());
+        }
+        String failing = store.enqueue(NewJob.of(
+                                "smoke",
+                                "fail",
+                                JsonNodeFactory.instance.objectNode().put("times", 1))
+                        .withBackoff(new io.jobfleet.common.job.RetryPolicy(10, 2, 100, 3)))
+                .id();
+        String dead = store.enqueue(NewJob.of("smoke", "fail", JsonNodeFactory.instance.objectNode())
+                        .withBackoff(new io.jobfleet.common.job.RetryPolicy(10, 2, 100, 3)))
+                .id();
+        WorkerConfig config =
+                WorkerConfig.builder().queues("smoke").concurrency(8).build();
+        Handlers handlers =
+                new Handlers().add(new NoopHandler()).add(new FailHandler()).add(new SleepHandler());
+        try (Worker worker = new Worker(redis, config, handlers)) {
+            worker.start();
+            long deadline = System.currentTimeMillis() + 20_000;
+            QueueStore queues = new QueueStore(redis);
+            while (System.currentTimeMillis() < deadline) {
+                var c = queues.counts("smoke");
+                if (c.pending() == 0 && c.active() == 0 && c.scheduled() == 0) break;
+                Thread.sleep(50);
+            }
+        }
+        for (String id : ids)
+            assertThat(store.get("smoke", id).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(store.get("smoke", failing).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        var deadRecord = store.get("smoke", dead).orElseThrow();
+        assertThat(deadRecord.state()).isEqualTo(JobState.DEAD);
+        assertThat(deadRecord.errors()).hasSize(3);
+    }
+}
