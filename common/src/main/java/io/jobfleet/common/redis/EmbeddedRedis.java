@@ -61,6 +61,7 @@ public final class EmbeddedRedis implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** The redis-server's pid (setsid execs it in place, so it is the process we started). */
     public long pid() {
         return process.pid();
     }
@@ -107,7 +108,10 @@ public final class EmbeddedRedis implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>();
+        // its own session, so a Ctrl-C meant for our JVM does not kill Redis before we shut down in order
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) command.add("/usr/bin/setsid");
+        command.addAll(List.of(
                 binary.toString(),
                 "--port",
                 Integer.toString(port),

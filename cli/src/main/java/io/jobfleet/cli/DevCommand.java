@@ -1,0 +1,169 @@
+package io.jobfleet.cli;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobfleet.common.job.JobRecord;
+import io.jobfleet.common.job.JobState;
+import io.jobfleet.common.job.NewJob;
+import io.jobfleet.common.job.Retention;
+import io.jobfleet.common.job.RetryPolicy;
+import io.jobfleet.common.redis.EmbeddedRedis;
+import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.worker.Handlers;
+import io.jobfleet.worker.QueuePolicy;
+import io.jobfleet.worker.Worker;
+import io.jobfleet.worker.WorkerConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "dev",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Everything in one process for trying jobfleet: an embedded Redis (unless --redis-url is given), a worker",
+            "with the demo handlers (noop, sleep, echo, fail) on queue 'default', and a few demo jobs."
+        },
+        footer = {"", "Examples:", "  jobfleet dev", "  jobfleet dev --demo 0 --redis-port 6400"})
+final class DevCommand implements Callable<Integer> {
+    static final String QUEUE = "default";
+
+    @Mixin
+    RedisOptions redis;
+
+    @Option(
+            names = "--redis-port",
+            paramLabel = "PORT",
+            defaultValue = "6399",
+            description = "Port of the embedded Redis (0: any free port; default ${DEFAULT-VALUE})")
+    int redisPort;
+
+    @Option(
+            names = "--demo",
+            paramLabel = "N",
+            defaultValue = "20",
+            description = "Demo jobs to enqueue at start (default ${DEFAULT-VALUE})")
+    int demoJobs;
+
+    @Option(
+            names = "--concurrency",
+            paramLabel = "N",
+            defaultValue = "4",
+            description = "Worker slots (default ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        EmbeddedRedis embedded = null;
+        String url = redis.url;
+        if (!redis.given()) {
+            embedded = EmbeddedRedis.start(null, redisPort, List.of());
+            url = embedded.url();
+            System.out.println("embedded Redis " + url + " (pid " + embedded.pid() + ", data in a temp dir)");
+        }
+        try (Redis connection =
+                Redis.connect(RedisSettings.fromUrl(url).withPoolSize(16).withClientName("jobfleet-dev"))) {
+            WorkerConfig config = WorkerConfig.builder()
+                    .queues(QUEUE)
+                    .concurrency(concurrency)
+                    .defaultPolicy(new QueuePolicy(new RetryPolicy(500, 2, 10_000, 3), QueuePolicy.DEFAULT_TIMEOUT))
+                    .shutdownGrace(java.time.Duration.ofSeconds(5))
+                    .build();
+            Worker worker =
+                    new Worker(connection, config, Handlers.discover(getClass().getClassLoader()));
+            CountDownLatch stopped = new CountDownLatch(1);
+            EmbeddedRedis server = embedded;
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                worker.stop();
+                                if (server != null) server.close();
+                                stopped.countDown();
+                            },
+                            "jobfleet-shutdown"));
+            worker.start();
+            System.out.println("worker " + worker.id() + " on queue '" + QUEUE + "' with concurrency " + concurrency);
+            System.out.println("try:   JOBFLEET_REDIS_URL=" + url + " bin/jobfleet enqueue " + QUEUE
+                    + " echo --payload '{\"hello\":\"world\"}'");
+            if (demoJobs > 0) runDemo(new JobStore(connection, Retention.DEFAULT), url);
+            System.out.println("jobfleet dev is running; Ctrl-C stops it");
+            stopped.await();
+        }
+        return Main.OK;
+    }
+
+    /** Enqueues a mix of demo jobs and reports when every one has reached a final state. */
+    private void runDemo(JobStore store, String url) throws InterruptedException {
+        List<NewJob> jobs = new ArrayList<>();
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        for (int i = 0; i < demoJobs; i++) {
+            ObjectNode payload = json.objectNode();
+            String type;
+            switch (i % 5) {
+                case 0 -> type = "noop";
+                case 1 -> {
+                    type = "echo";
+                    payload.put("hello", "world").put("n", i);
+                }
+                case 2 -> {
+                    type = "sleep";
+                    payload.put("ms", 300);
+                }
+                case 3 -> {
+                    type = "fail";
+                    payload.put("times", 1).put("message", "demo: fails once, then succeeds");
+                }
+                default -> type = "noop";
+            }
+            jobs.add(NewJob.of(QUEUE, type, payload));
+        }
+        if (demoJobs >= 5) {
+            jobs.set(
+                    4,
+                    NewJob.of(
+                            QUEUE,
+                            "fail",
+                            json.objectNode()
+                                    .put("nonRetryable", true)
+                                    .put("message", "demo: a job that goes straight to the dead-letter queue")));
+        }
+        List<String> ids = store.enqueue(jobs, 0).stream().map(r -> r.id()).toList();
+        System.out.println(
+                "demo: enqueued " + ids.size() + " jobs (noop, echo, sleep, fail once then succeed, one dead)");
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            int succeeded = 0;
+            int dead = 0;
+            int retried = 0;
+            String deadId = null;
+            for (String id : ids) {
+                JobRecord record = store.get(QUEUE, id).orElse(null);
+                if (record == null) continue;
+                if (record.state() == JobState.SUCCEEDED) {
+                    succeeded++;
+                    if (record.attempts() > 1) retried++;
+                } else if (record.state() == JobState.DEAD) {
+                    dead++;
+                    deadId = id;
+                }
+            }
+            if (succeeded + dead == ids.size()) {
+                System.out.println("demo: all " + ids.size() + " jobs finished: " + succeeded + " succeeded (" + retried
+                        + " after a retry), " + dead + " dead");
+                if (deadId != null) {
+                    System.out.println("see the dead one: JOBFLEET_REDIS_URL=" + url + " bin/jobfleet job show " + QUEUE
+                            + " " + deadId);
+                }
+                return;
+            }
+            Thread.sleep(200);
+        }
+        System.out.println("demo: not every job finished within 120 s; check the log above");
+    }
+}

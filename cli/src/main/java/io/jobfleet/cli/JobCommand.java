@@ -1,0 +1,63 @@
+package io.jobfleet.cli;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jobfleet.common.error.JobNotFoundException;
+import io.jobfleet.common.job.JobRecord;
+import io.jobfleet.common.job.JobState;
+import io.jobfleet.common.job.Json;
+import io.jobfleet.common.job.Retention;
+import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.redis.Redis;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "job",
+        mixinStandardHelpOptions = true,
+        description = "Show or cancel one job.",
+        footer = {
+            "",
+            "Examples:",
+            "  jobfleet job show default 01jc4x7q8r2m5t9v0wz3",
+            "  jobfleet job cancel default 01jc4x7q8r2m5t9v0wz3"
+        })
+final class JobCommand {
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "Print the job record as JSON: state, attempts, errors, result.")
+    int show(
+            @Mixin RedisOptions redis,
+            @Parameters(paramLabel = "QUEUE") String queue,
+            @Parameters(paramLabel = "ID") String id) {
+        try (Redis connection = redis.connect("jobfleet-cli")) {
+            JobRecord record = new JobStore(connection, Retention.DEFAULT)
+                    .get(queue, id)
+                    .orElseThrow(() -> new JobNotFoundException(queue, id));
+            System.out.println(Json.MAPPER
+                    .writer()
+                    .with(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(record));
+            return Main.OK;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
+            description = "Cancel a queued, scheduled or running job. A running job stops within about a second.")
+    int cancel(
+            @Mixin RedisOptions redis,
+            @Parameters(paramLabel = "QUEUE") String queue,
+            @Parameters(paramLabel = "ID") String id) {
+        try (Redis connection = redis.connect("jobfleet-cli")) {
+            JobState was = new JobStore(connection, Retention.DEFAULT).cancel(queue, id);
+            System.out.println(
+                    was == JobState.CANCELLED ? id + " was already cancelled" : id + " cancelled (was " + was + ")");
+            return Main.OK;
+        }
+    }
+}

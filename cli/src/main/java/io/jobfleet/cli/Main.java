@@ -1,0 +1,67 @@
+package io.jobfleet.cli;
+
+import io.jobfleet.common.Version;
+import io.jobfleet.common.error.JobfleetException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code jobfleet} command. Exit codes: 0 ok, 1 failure (Redis unreachable, job not found,
+ * a refused operation), 2 usage (a bad flag or argument). Failures print one line, no stack trace.
+ */
+@Command(
+        name = "jobfleet",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class,
+        description = "A durable job-processing fleet on Redis.",
+        subcommands = {
+            DevCommand.class,
+            WorkerCommand.class,
+            EnqueueCommand.class,
+            JobCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {
+            "",
+            "Redis: --redis-url or JOBFLEET_REDIS_URL (redis://[user:password@]host:port[/db], rediss:// for TLS).",
+            "Exit codes: 0 ok, 1 failure, 2 usage."
+        })
+public final class Main {
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILURE);
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("jobfleet: " + e.getMessage());
+            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (e instanceof JobfleetException || e instanceof IllegalArgumentException) {
+                err.println("jobfleet: " + e.getMessage());
+            } else {
+                err.println("jobfleet: unexpected error: " + e);
+            }
+            return FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"jobfleet " + Version.get()};
+        }
+    }
+}

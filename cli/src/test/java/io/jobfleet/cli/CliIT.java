@@ -1,0 +1,126 @@
+package io.jobfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobfleet.common.redis.EmbeddedRedis;
+import io.jobfleet.common.redis.TestRedis;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** enqueue, job show, job cancel and worker, run as processes against a real Redis; every failure is one line and an exit code. */
+class CliIT {
+    static EmbeddedRedis server;
+
+    @BeforeAll
+    static void start() {
+        server = TestRedis.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void enqueueShowAndCancel() throws Exception {
+        Cli.Result enqueued = Cli.run(
+                "enqueue", "cli", "echo", "--payload", "{\"a\":1}", "--delay", "1h", "--redis-url", server.url());
+        assertThat(enqueued.exitCode()).as(enqueued.stderr()).isZero();
+        String id = enqueued.stdout().trim();
+        assertThat(id).matches("[0-9a-z]{20}");
+
+        Cli.Result shown = Cli.run(Map.of("JOBFLEET_REDIS_URL", server.url()), "job", "show", "cli", id);
+        assertThat(shown.exitCode()).isZero();
+        assertThat(shown.stdout()).contains("\"state\" : \"SCHEDULED\"").contains("\"a\" : 1");
+
+        Cli.Result cancelled = Cli.run("job", "cancel", "cli", id, "--redis-url", server.url());
+        assertThat(cancelled.exitCode()).isZero();
+        assertThat(cancelled.stdout()).contains("cancelled (was SCHEDULED)");
+
+        Cli.Result again =
+                Cli.run("enqueue", "cli", "echo", "--idempotency-key", "k1", "--json", "--redis-url", server.url());
+        Cli.Result replay =
+                Cli.run("enqueue", "cli", "echo", "--idempotency-key", "k1", "--json", "--redis-url", server.url());
+        assertThat(again.stdout()).contains("\"status\":\"CREATED\"");
+        assertThat(replay.stdout()).contains("\"status\":\"REPLAYED\"");
+        Cli.Result conflict = Cli.run(
+                "enqueue",
+                "cli",
+                "echo",
+                "--payload",
+                "{\"other\":true}",
+                "--idempotency-key",
+                "k1",
+                "--redis-url",
+                server.url());
+        assertThat(conflict.exitCode()).isEqualTo(1);
+        assertThat(conflict.stderr().strip())
+                .startsWith("jobfleet: idempotency key 'k1' was already used")
+                .doesNotContain("\n");
+    }
+
+    @Test
+    void failuresAreOneLineWithTheDocumentedExitCode() throws Exception {
+        Cli.Result noRedis = Cli.run("enqueue", "q", "t");
+        assertThat(noRedis.exitCode()).isEqualTo(1);
+        assertThat(noRedis.stderr().strip())
+                .isEqualTo(
+                        "jobfleet: no Redis URL: pass --redis-url or set JOBFLEET_REDIS_URL (e.g. redis://localhost:6379)");
+
+        Cli.Result unreachable = Cli.run("job", "show", "q", "x", "--redis-url", "redis://127.0.0.1:1");
+        assertThat(unreachable.exitCode()).isEqualTo(1);
+        assertThat(unreachable.stderr().strip())
+                .startsWith("jobfleet: Redis at redis://127.0.0.1:1 is unreachable")
+                .doesNotContain("\n");
+
+        Cli.Result missing = Cli.run("job", "show", "q", "nope", "--redis-url", server.url());
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.stderr().strip())
+                .isEqualTo("jobfleet: no job 'nope' in queue 'q' (never enqueued, or expired after its retention)");
+
+        Cli.Result badJson = Cli.run("enqueue", "q", "t", "--payload", "{nope", "--redis-url", server.url());
+        assertThat(badJson.exitCode()).isEqualTo(2);
+        assertThat(badJson.stderr()).startsWith("jobfleet: --payload is not valid JSON");
+
+        Cli.Result badDelay = Cli.run("enqueue", "q", "t", "--delay", "soon", "--redis-url", server.url());
+        assertThat(badDelay.exitCode()).isEqualTo(2);
+        assertThat(badDelay.stderr()).contains("'soon' is not a duration");
+
+        Cli.Result badQueue = Cli.run("enqueue", "Bad{q}", "t", "--redis-url", server.url());
+        assertThat(badQueue.exitCode()).isEqualTo(1);
+        assertThat(badQueue.stderr().strip()).startsWith("jobfleet: queue name 'Bad{q}' is not valid");
+
+        Cli.Result unknown = Cli.run("frobnicate");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void workerRunsJobsAndStopsGracefullyOnSigterm() throws Exception {
+        Cli.Result enqueued =
+                Cli.run("enqueue", "work", "echo", "--payload", "{\"x\":42}", "--redis-url", server.url());
+        String id = enqueued.stdout().trim();
+        Process worker = new ProcessBuilder(Cli.command("worker", "--queues", "work", "--redis-url", server.url()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            String state = "";
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline && !state.contains("SUCCEEDED")) {
+                state = Cli.run("job", "show", "work", id, "--redis-url", server.url())
+                        .stdout();
+                Thread.sleep(200);
+            }
+            assertThat(state).contains("\"state\" : \"SUCCEEDED\"").contains("\"result\" : {");
+            worker.destroy();
+            assertThat(worker.waitFor(30, TimeUnit.SECONDS))
+                    .as("worker exits on SIGTERM")
+                    .isTrue();
+        } finally {
+            worker.destroyForcibly();
+        }
+    }
+}
