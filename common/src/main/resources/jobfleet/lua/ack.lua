@@ -4,6 +4,12 @@ ARGV[1] retention ms for finished jobs, then triples: job id, fencing token, res
 Returns one status per job: 1 done, 0 already done by this same token (a repeated call),
 -1 not found, -3 stale (the lease was lost: another claim owns the job), -6 cancelled while
 running, -2 any other state. ZREM is the first write, so acks go on with Redis memory full. ]]
+local function emit(prefix, id, ...) -- to the job's event stream, only while an SSE client watches it
+  if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
+    redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
+    redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
+  end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local retention = tonumber(ARGV[1])
@@ -22,6 +28,8 @@ for i = 2, #ARGV, 3 do
     if result ~= '' then redis.call('HSET', jobKey, 'result', result) end
     redis.call('PEXPIRE', jobKey, retention)
     redis.call('PEXPIRE', KEYS[2] .. 'steps:' .. id, retention)
+    emit(KEYS[2], id, 'type', 'state', 'state', 'SUCCEEDED', 'at', now)
+    redis.call('SREM', KEYS[2] .. 'watched', id)
     status = 1
     done = done + 1
   elseif state == 'SUCCEEDED' and closed == token then

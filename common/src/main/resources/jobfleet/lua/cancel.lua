@@ -3,10 +3,17 @@ A running job's worker learns it at its next lease renewal (within a second), se
 ctx.isCancelled() and interrupts the handler; whatever the handler then reports is refused,
 so a cancelled job is never retried.
 KEYS[1] pending list  KEYS[2] scheduled zset  KEYS[3] active zset  KEYS[4] job hash
-KEYS[5] stats hash
+KEYS[5] stats hash  KEYS[6] steps hash (expires with the job)
+KEYS[7] queue key prefix "jobfleet:{q}:" (for the job's event stream)
 ARGV[1] job id   ARGV[2] retention ms for finished jobs
 Returns {1, previous state} cancelled, {0} already cancelled, {-1} not found, {-2, state}
 when the job has already finished (SUCCEEDED or DEAD). The first write is a removal. ]]
+local function emit(prefix, id, ...) -- to the job's event stream, only while an SSE client watches it
+  if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
+    redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
+    redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
+  end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id = ARGV[1]
@@ -24,5 +31,8 @@ else
 end
 redis.call('HSET', KEYS[4], 'state', 'CANCELLED', 'finishedAt', now, 'cancelledFrom', state)
 redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[2]))
+redis.call('PEXPIRE', KEYS[6], tonumber(ARGV[2]))
 redis.call('HINCRBY', KEYS[5], 'cancelled', 1)
+emit(KEYS[7], id, 'type', 'state', 'state', 'CANCELLED', 'from', state, 'at', now)
+redis.call('SREM', KEYS[7] .. 'watched', id)
 return {1, state}

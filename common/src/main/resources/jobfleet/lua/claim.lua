@@ -7,6 +7,12 @@ or {-5} when the queue is paused. The returned fields always start with token an
 The first write is RPOP, which Redis allows with memory full: workers keep draining.
 Repeating it claims further jobs; a claim whose reply was lost is recovered by reap.lua when
 its lease runs out. Ids whose job is gone or not QUEUED (a stale entry) are dropped. ]]
+local function emit(prefix, id, ...) -- to the job's event stream, only while an SSE client watches it
+  if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
+    redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
+    redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
+  end
+end
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return {-5}
 end
@@ -26,6 +32,7 @@ while claimed < max do
     local attempts = redis.call('HINCRBY', jobKey, 'attempts', 1)
     redis.call('HSET', jobKey, 'state', 'ACTIVE', 'worker', worker, 'startedAt', now)
     redis.call('ZADD', KEYS[2], now + lease, id)
+    emit(KEYS[4], id, 'type', 'state', 'state', 'ACTIVE', 'attempt', attempts, 'at', now)
     local values = redis.call('HMGET', jobKey, unpack(fields))
     table.insert(values, 1, attempts)
     table.insert(values, 1, token)

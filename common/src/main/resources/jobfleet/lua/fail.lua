@@ -1,11 +1,18 @@
 --[[ fail: record a failed attempt: ACTIVE -> SCHEDULED (retry after a backoff) or ACTIVE -> DEAD.
 KEYS[1] active zset  KEYS[2] scheduled zset  KEYS[3] dead zset  KEYS[4] job hash  KEYS[5] stats hash
+KEYS[6] queue key prefix "jobfleet:{q}:" (for the job's event stream)
 ARGV[1] job id  ARGV[2] fencing token  ARGV[3] error JSON (an object; "at" is set here, from
 the server clock)  ARGV[4] retry delay ms (-1 = dead now: non-retryable)  ARGV[5] max attempts
 when the job has none  ARGV[6] errors kept per job  ARGV[7] reason recorded when dead
 Returns {1, due ms} retry scheduled, {2} dead, {0} already recorded by this token (a repeated
 call), {-1} not found, {-3} stale lease, {-6} cancelled while running, {-2, state} otherwise.
 ZREM is the first write, so failures are recorded with Redis memory full. ]]
+local function emit(prefix, id, ...) -- to the job's event stream, only while an SSE client watches it
+  if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
+    redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
+    redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
+  end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id, token, delay = ARGV[1], ARGV[2], tonumber(ARGV[4])
@@ -34,10 +41,12 @@ if delay < 0 or tonumber(attempts) >= (tonumber(maxAttempts) or tonumber(ARGV[5]
   redis.call('HSET', KEYS[4], 'state', 'DEAD', 'finishedAt', now, 'deadReason', ARGV[7], unpack(fields))
   redis.call('ZADD', KEYS[3], now, id)
   redis.call('HINCRBY', KEYS[5], 'dead', 1)
+  emit(KEYS[6], id, 'type', 'state', 'state', 'DEAD', 'attempt', attempts, 'error', err.message or '', 'at', now)
   return {2}
 end
 local due = now + delay
 redis.call('HSET', KEYS[4], 'state', 'SCHEDULED', 'runAt', due, unpack(fields))
 redis.call('ZADD', KEYS[2], due, id)
 redis.call('HINCRBY', KEYS[5], 'retried', 1)
+emit(KEYS[6], id, 'type', 'state', 'state', 'SCHEDULED', 'attempt', attempts, 'error', err.message or '', 'runAt', due, 'at', now)
 return {1, due}

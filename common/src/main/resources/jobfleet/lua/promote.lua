@@ -3,6 +3,12 @@ KEYS[1] scheduled zset   KEYS[2] pending list   KEYS[3] queue key prefix "jobfle
 ARGV[1] max jobs per call
 Returns {promoted count, next due ms or -1 when nothing else is scheduled}.
 Due jobs join the tail of pending in due order. Safe for every worker to run, and to repeat. ]]
+local function emit(prefix, id, ...) -- to the job's event stream, only while an SSE client watches it
+  if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
+    redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
+    redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
+  end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
@@ -13,6 +19,7 @@ for _, id in ipairs(ids) do
   if redis.call('HGET', jobKey, 'state') == 'SCHEDULED' then
     redis.call('HSET', jobKey, 'state', 'QUEUED', 'enqueuedAt', now)
     redis.call('LPUSH', KEYS[2], id)
+    emit(KEYS[3], id, 'type', 'state', 'state', 'QUEUED', 'at', now)
     promoted = promoted + 1
   end
 end

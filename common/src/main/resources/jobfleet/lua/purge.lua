@@ -9,7 +9,8 @@ for i = 2, #ARGV do
   local state = redis.call('HGET', jobKey, 'state')
   if state == 'DEAD' or not state then
     redis.call('ZREM', KEYS[1], id)
-    redis.call('DEL', jobKey, KEYS[2] .. 'steps:' .. id)
+    redis.call('DEL', jobKey, KEYS[2] .. 'steps:' .. id, KEYS[2] .. 'events:' .. id)
+    redis.call('SREM', KEYS[2] .. 'watched', id)
     if state then deleted = deleted + 1 end
   end
 end

@@ -6,6 +6,12 @@ KEYS[5] stats hash
 ARGV[1] max jobs per call  ARGV[2] poison limit  ARGV[3] errors kept per job
 Returns {requeued, dead, id1, id2, ...}. Uses the server clock, so a worker whose clock is
 off never reaps a live lease early. Safe for every worker to run at once, and to repeat. ]]
+local function emit(prefix, id, ...) -- to the job's event stream, only while an SSE client watches it
+  if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
+    redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
+    redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
+  end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
@@ -19,7 +25,7 @@ for _, id in ipairs(ids) do
   if state == 'ACTIVE' then
     local expiries = redis.call('HINCRBY', jobKey, 'expiries', 1)
     local list = errors and cjson.decode(errors) or {}
-    list[#list + 1] = {attempt = tonumber(attempts), class = 'jobfleet.LeaseExpired',
+    list[#list + 1] = {attempt = tonumber(attempts), errorClass = 'jobfleet.LeaseExpired',
       message = 'lease expired: worker ' .. tostring(worker) .. ' stopped renewing it (crashed, hung or cut off from Redis)',
       worker = worker, at = now}
     dropped = tonumber(dropped) or 0
@@ -33,10 +39,12 @@ for _, id in ipairs(ids) do
         'poison: lease expired ' .. expiries .. ' times, so the job kills or hangs its worker')
       redis.call('ZADD', KEYS[3], now, id)
       redis.call('HINCRBY', KEYS[5], 'dead', 1)
+      emit(KEYS[4], id, 'type', 'state', 'state', 'DEAD', 'error', 'poison', 'at', now)
       out[2] = out[2] + 1
     else
       redis.call('HSET', jobKey, 'state', 'QUEUED', 'enqueuedAt', now)
       redis.call('RPUSH', KEYS[2], id)
+      emit(KEYS[4], id, 'type', 'state', 'state', 'QUEUED', 'error', 'lease expired', 'at', now)
       out[1] = out[1] + 1
     end
     redis.call('HINCRBY', KEYS[5], 'orphansRecovered', 1)

@@ -2,9 +2,16 @@
 ACTIVE -> QUEUED (at the claim end: it runs next), or ACTIVE -> SCHEDULED after a delay.
 Used at shutdown after the grace period, and while a job type's circuit breaker is open.
 KEYS[1] active zset  KEYS[2] pending list  KEYS[3] scheduled zset  KEYS[4] job hash
+KEYS[5] queue key prefix "jobfleet:{q}:" (for the job's event stream)
 ARGV[1] job id  ARGV[2] fencing token  ARGV[3] delay ms (0 = back to pending now)
 Returns {1} released, {0} already released by this token, {-1} not found, {-3} stale lease,
 {-6} cancelled while running, {-2, state} otherwise. ZREM is the first write. ]]
+local function emit(prefix, id, ...) -- to the job's event stream, only while an SSE client watches it
+  if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
+    redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
+    redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
+  end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id, token, delay = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -21,8 +28,10 @@ redis.call('HINCRBY', KEYS[4], 'attempts', -1)
 if delay > 0 then
   redis.call('HSET', KEYS[4], 'state', 'SCHEDULED', 'runAt', now + delay, 'closedToken', token)
   redis.call('ZADD', KEYS[3], now + delay, id)
+  emit(KEYS[5], id, 'type', 'state', 'state', 'SCHEDULED', 'runAt', now + delay, 'at', now)
 else
   redis.call('HSET', KEYS[4], 'state', 'QUEUED', 'enqueuedAt', now, 'closedToken', token)
   redis.call('RPUSH', KEYS[2], id)
+  emit(KEYS[5], id, 'type', 'state', 'state', 'QUEUED', 'at', now)
 end
 return {1}

@@ -2,6 +2,8 @@ package io.jobfleet.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobfleet.api.ApiConfig;
+import io.jobfleet.api.ApiServer;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
@@ -27,8 +29,9 @@ import picocli.CommandLine.Option;
         name = "dev",
         mixinStandardHelpOptions = true,
         description = {
-            "Everything in one process for trying jobfleet: an embedded Redis (unless --redis-url is given), a worker",
-            "with the demo handlers (noop, sleep, echo, fail) on queue 'default', and a few demo jobs."
+            "Everything in one process for trying jobfleet: an embedded Redis (unless --redis-url is given), the HTTP",
+            "API without authentication on loopback, a worker with the demo handlers (noop, sleep, echo, fail) on",
+            "queue 'default', and a few demo jobs."
         },
         footer = {"", "Examples:", "  jobfleet dev", "  jobfleet dev --demo 0 --redis-port 6400"})
 final class DevCommand implements Callable<Integer> {
@@ -37,12 +40,21 @@ final class DevCommand implements Callable<Integer> {
     @Mixin
     RedisOptions redis;
 
+    private volatile ApiServer apiServer;
+
     @Option(
             names = "--redis-port",
             paramLabel = "PORT",
             defaultValue = "6399",
             description = "Port of the embedded Redis (0: any free port; default ${DEFAULT-VALUE})")
     int redisPort;
+
+    @Option(
+            names = "--api-port",
+            paramLabel = "PORT",
+            defaultValue = "8080",
+            description = "Port of the API on 127.0.0.1 (0: any free port; default ${DEFAULT-VALUE})")
+    int apiPort;
 
     @Option(
             names = "--demo",
@@ -82,15 +94,22 @@ final class DevCommand implements Callable<Integer> {
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(
                             () -> {
+                                if (apiServer != null) apiServer.close();
                                 worker.stop();
                                 if (server != null) server.close();
                                 stopped.countDown();
                             },
                             "jobfleet-shutdown"));
             worker.start();
+            ApiServer api = new ApiServer(connection, ApiConfig.openForDev().withAddress("127.0.0.1", apiPort)).start();
+            apiServer = api;
+            String base = "http://127.0.0.1:" + api.port();
             System.out.println("worker " + worker.id() + " on queue '" + QUEUE + "' with concurrency " + concurrency);
-            System.out.println("try:   JOBFLEET_REDIS_URL=" + url + " bin/jobfleet enqueue " + QUEUE
-                    + " echo --payload '{\"hello\":\"world\"}'");
+            System.out.println("API " + base + " (no authentication: dev mode)");
+            System.out.println("try:   curl -s -X POST " + base + "/v1/queues/" + QUEUE
+                    + "/jobs -H 'Content-Type: application/json'"
+                    + " -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}'");
+            System.out.println("       JOBFLEET_REDIS_URL=" + url + " bin/jobfleet job show " + QUEUE + " <id>");
             if (demoJobs > 0) runDemo(new JobStore(connection, Retention.DEFAULT), url);
             System.out.println("jobfleet dev is running; Ctrl-C stops it");
             stopped.await();

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         description = "A durable job-processing fleet on Redis.",
         subcommands = {
             DevCommand.class,
+            ApiCommand.class,
             WorkerCommand.class,
             EnqueueCommand.class,
             JobCommand.class,

@@ -1,11 +1,17 @@
 package io.jobfleet.cli;
 
+import io.github.resilience4j.core.IntervalFunction;
+import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.RedisSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** The Redis connection flags every command shares; the environment is read here, and only in the CLI. */
 final class RedisOptions {
+    private static final Logger log = LoggerFactory.getLogger(RedisOptions.class);
+
     @Option(
             names = "--redis-url",
             paramLabel = "URL",
@@ -31,5 +37,24 @@ final class RedisOptions {
 
     Redis connect(String clientName) {
         return Redis.connect(settings(clientName));
+    }
+
+    /**
+     * For long-running servers: waits for Redis with backoff (logged once, not per try) instead
+     * of exiting, so a fleet started before its Redis comes up on its own. A wrong setting
+     * (bad URL, eviction policy) still fails at once.
+     */
+    static Redis connectWaiting(RedisSettings settings) throws InterruptedException {
+        IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(200, 2.0, 0.5, 5_000);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Redis redis = Redis.connect(settings);
+                if (attempt > 1) log.info("Redis at {} answers; starting", settings.address());
+                return redis;
+            } catch (RedisUnavailableException e) {
+                if (attempt == 1) log.warn("waiting for Redis: {}", e.getMessage());
+                Thread.sleep(backoff.apply(Math.min(attempt, 10)));
+            }
+        }
     }
 }

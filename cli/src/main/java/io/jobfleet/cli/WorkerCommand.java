@@ -35,7 +35,8 @@ final class WorkerCommand implements Callable<Integer> {
         WorkerConfig config = options.toConfig();
         Handlers handlers = Handlers.discover(Thread.currentThread().getContextClassLoader());
         int pool = Math.max(redis.poolSize, config.queues().size() + 4);
-        try (Redis connection = Redis.connect(redis.settings("jobfleet-worker").withPoolSize(pool))) {
+        try (Redis connection =
+                RedisOptions.connectWaiting(redis.settings("jobfleet-worker").withPoolSize(pool))) {
             Worker worker = new Worker(connection, config, handlers);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime()

@@ -46,6 +46,7 @@ final class QueueWaiter implements Runnable {
                 sleep(100);
                 wake.signal();
             } catch (RedisUnavailableException e) {
+                if (!running) return; // shutting down: the connection may close under us
                 outage.down(e);
                 sleep(Backoff.delayMs(++failures));
             } catch (RuntimeException e) {

@@ -35,7 +35,9 @@ final class RunningJob {
     void interrupt(String reason) {
         ctx.stop(reason);
         Thread t = thread;
-        if (t != null) t.interrupt();
+        // never the caller's own thread: a breaker hand-back runs on the job's thread and then reports
+        // to Redis, and socket I/O on an interrupted virtual thread fails ("Closed by interrupt")
+        if (t != null && t != Thread.currentThread()) t.interrupt();
     }
 
     long elapsedMs() {

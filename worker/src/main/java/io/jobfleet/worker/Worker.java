@@ -3,6 +3,7 @@ package io.jobfleet.worker;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.jobfleet.common.Version;
+import io.jobfleet.common.error.RedisOutOfMemoryException;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.job.WorkerInfo;
 import io.jobfleet.common.redis.JobStore;
@@ -150,6 +151,9 @@ public final class Worker implements AutoCloseable {
                             Version.get()),
                     config.heartbeatEvery().multipliedBy(3));
             outage.up();
+        } catch (RedisOutOfMemoryException e) {
+            // Redis is up but full: claims and acks still work, only this entry goes stale; not an outage
+            log.debug("heartbeat refused: {}", e.getMessage());
         } catch (RedisUnavailableException e) {
             outage.down(e);
         }

@@ -39,6 +39,7 @@ public record JobRecord(
         String idemKey,
         String requestId,
         String traceparent,
+        String submittedBy,
         String deadReason,
         String cancelledFrom) {
 

@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.function.Consumer;
 
 /**
  * A job to enqueue. Built with {@link #of} and the {@code with*} methods; validated on the way
@@ -30,7 +31,8 @@ public record NewJob(
         Duration timeout,
         RetryPolicy backoff,
         String requestId,
-        String traceparent) {
+        String traceparent,
+        String submitter) {
 
     public static final int MAX_IDEMPOTENCY_KEY_CHARS = 255;
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
@@ -66,160 +68,101 @@ public record NewJob(
     }
 
     public static NewJob of(String queue, String type, JsonNode payload) {
-        return new NewJob(queue, type, payload, null, null, null, null, false, null, null, null, null, null);
+        return new NewJob(queue, type, payload, null, null, null, null, false, null, null, null, null, null, null);
     }
 
     public NewJob withId(String value) {
-        return new NewJob(
-                queue,
-                type,
-                payload,
-                value,
-                idempotencyKey,
-                delay,
-                runAt,
-                highPriority,
-                maxAttempts,
-                timeout,
-                backoff,
-                requestId,
-                traceparent);
+        return copy(b -> b.id = value);
     }
 
     public NewJob withIdempotencyKey(String value) {
-        return new NewJob(
-                queue,
-                type,
-                payload,
-                id,
-                value,
-                delay,
-                runAt,
-                highPriority,
-                maxAttempts,
-                timeout,
-                backoff,
-                requestId,
-                traceparent);
+        return copy(b -> b.idempotencyKey = value);
     }
 
     public NewJob withDelay(Duration value) {
-        return new NewJob(
-                queue,
-                type,
-                payload,
-                id,
-                idempotencyKey,
-                value,
-                runAt,
-                highPriority,
-                maxAttempts,
-                timeout,
-                backoff,
-                requestId,
-                traceparent);
+        return copy(b -> b.delay = value);
     }
 
     public NewJob withRunAt(Instant value) {
-        return new NewJob(
-                queue,
-                type,
-                payload,
-                id,
-                idempotencyKey,
-                delay,
-                value,
-                highPriority,
-                maxAttempts,
-                timeout,
-                backoff,
-                requestId,
-                traceparent);
+        return copy(b -> b.runAt = value);
     }
 
     public NewJob withHighPriority(boolean value) {
-        return new NewJob(
-                queue,
-                type,
-                payload,
-                id,
-                idempotencyKey,
-                delay,
-                runAt,
-                value,
-                maxAttempts,
-                timeout,
-                backoff,
-                requestId,
-                traceparent);
+        return copy(b -> b.highPriority = value);
     }
 
     public NewJob withMaxAttempts(Integer value) {
-        return new NewJob(
-                queue,
-                type,
-                payload,
-                id,
-                idempotencyKey,
-                delay,
-                runAt,
-                highPriority,
-                value,
-                timeout,
-                backoff,
-                requestId,
-                traceparent);
+        return copy(b -> b.maxAttempts = value);
     }
 
     public NewJob withTimeout(Duration value) {
-        return new NewJob(
-                queue,
-                type,
-                payload,
-                id,
-                idempotencyKey,
-                delay,
-                runAt,
-                highPriority,
-                maxAttempts,
-                value,
-                backoff,
-                requestId,
-                traceparent);
+        return copy(b -> b.timeout = value);
     }
 
+    /** The job's own backoff and attempt limit, instead of its queue's. */
     public NewJob withBackoff(RetryPolicy value) {
-        return new NewJob(
-                queue,
-                type,
-                payload,
-                id,
-                idempotencyKey,
-                delay,
-                runAt,
-                highPriority,
-                maxAttempts,
-                timeout,
-                value,
-                requestId,
-                traceparent);
+        return copy(b -> b.backoff = value);
     }
 
     public NewJob withTrace(String request, String trace) {
+        return copy(b -> {
+            b.requestId = request;
+            b.traceparent = trace;
+        });
+    }
+
+    /** The API token name that enqueued the job: a submit-only token may read its own jobs. */
+    public NewJob withSubmitter(String value) {
+        return copy(b -> b.submitter = value);
+    }
+
+    private NewJob copy(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
         return new NewJob(
                 queue,
                 type,
                 payload,
-                id,
-                idempotencyKey,
-                delay,
-                runAt,
-                highPriority,
-                maxAttempts,
-                timeout,
-                backoff,
-                request,
-                trace);
+                c.id,
+                c.idempotencyKey,
+                c.delay,
+                c.runAt,
+                c.highPriority,
+                c.maxAttempts,
+                c.timeout,
+                c.backoff,
+                c.requestId,
+                c.traceparent,
+                c.submitter);
+    }
+
+    /** The optional parts of a job, changed one at a time by the {@code with*} methods (validated again on copy). */
+    private static final class Copy {
+        String id;
+        String idempotencyKey;
+        Duration delay;
+        Instant runAt;
+        boolean highPriority;
+        Integer maxAttempts;
+        Duration timeout;
+        RetryPolicy backoff;
+        String requestId;
+        String traceparent;
+        String submitter;
+
+        Copy(NewJob job) {
+            id = job.id;
+            idempotencyKey = job.idempotencyKey;
+            delay = job.delay;
+            runAt = job.runAt;
+            highPriority = job.highPriority;
+            maxAttempts = job.maxAttempts;
+            timeout = job.timeout;
+            backoff = job.backoff;
+            requestId = job.requestId;
+            traceparent = job.traceparent;
+            submitter = job.submitter;
+        }
     }
 
     /** What an idempotency key is bound to: the type and the payload with its keys sorted. */

@@ -90,11 +90,18 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
     }
 
+    /** Stops the server (SIGTERM) and deletes its data directory. */
     @Override
     public void close() {
         if (process != null) {
             process.destroy();
             waitForExit();
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temp directory left behind is harmless
         }
     }
 

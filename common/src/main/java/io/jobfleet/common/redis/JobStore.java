@@ -138,6 +138,7 @@ public final class JobStore {
         optional(fields, "idemKey", job.idempotencyKey());
         optional(fields, "requestId", job.requestId());
         optional(fields, "traceparent", job.traceparent());
+        optional(fields, "submittedBy", job.submitter());
         args.add(Integer.toString(fields.size() / 2));
         args.addAll(fields);
     }
@@ -240,7 +241,7 @@ public final class JobStore {
         Keys keys = Keys.of(job.queue());
         List<?> out = (List<?>) redis.run(
                 Script.FAIL,
-                List.of(keys.active(), keys.scheduled(), keys.dead(), keys.job(job.id()), keys.stats()),
+                List.of(keys.active(), keys.scheduled(), keys.dead(), keys.job(job.id()), keys.stats(), keys.prefix()),
                 List.of(
                         job.id(),
                         Long.toString(job.token()),
@@ -248,7 +249,7 @@ public final class JobStore {
                         Long.toString(retryDelayMs),
                         Integer.toString(defaultMaxAttempts),
                         Integer.toString(retention.errorsKept()),
-                        deadReason));
+                        deadReason == null ? "" : deadReason));
         long code = (Long) out.get(0);
         Reply.check(code, job.queue(), job.id(), job.token(), "fail", out.size() > 1 ? out.get(1) : null);
         if (code == 0) return FailOutcome.REPEATED;
@@ -260,7 +261,7 @@ public final class JobStore {
         Keys keys = Keys.of(job.queue());
         List<?> out = (List<?>) redis.run(
                 Script.RELEASE,
-                List.of(keys.active(), keys.pending(), keys.scheduled(), keys.job(job.id())),
+                List.of(keys.active(), keys.pending(), keys.scheduled(), keys.job(job.id()), keys.prefix()),
                 List.of(job.id(), Long.toString(job.token()), Long.toString(delay.toMillis())));
         Reply.check(
                 (Long) out.get(0), job.queue(), job.id(), job.token(), "release", out.size() > 1 ? out.get(1) : null);
@@ -306,7 +307,14 @@ public final class JobStore {
         Keys keys = Keys.of(queue);
         List<?> out = (List<?>) redis.run(
                 Script.CANCEL,
-                List.of(keys.pending(), keys.scheduled(), keys.active(), keys.job(id), keys.stats()),
+                List.of(
+                        keys.pending(),
+                        keys.scheduled(),
+                        keys.active(),
+                        keys.job(id),
+                        keys.stats(),
+                        keys.steps(id),
+                        keys.prefix()),
                 List.of(id, Long.toString(retention.finished().toMillis())));
         long code = (Long) out.get(0);
         Reply.check(code, queue, id, 0, "cancel", out.size() > 1 ? out.get(1) : null);
@@ -315,10 +323,11 @@ public final class JobStore {
 
     /** Records a running job's progress. Returns false when the caller no longer owns the job. */
     public boolean progress(ClaimedJob job, JsonNode progress) {
+        Keys keys = Keys.of(job.queue());
         Object out = redis.run(
                 Script.PROGRESS,
-                List.of(Keys.of(job.queue()).job(job.id())),
-                List.of(Long.toString(job.token()), Json.write(progress)));
+                List.of(keys.job(job.id()), keys.prefix()),
+                List.of(Long.toString(job.token()), Json.write(progress), job.id()));
         return (Long) out == 1;
     }
 

@@ -88,6 +88,16 @@ public final class Keys {
         return prefix + "idem:" + key;
     }
 
+    /** Set of job ids an SSE client is watching: only their transitions are written to an event stream. */
+    public String watched() {
+        return prefix + "watched";
+    }
+
+    /** Stream of one watched job's state changes and progress (capped, expires a day after its last event). */
+    public String events(String id) {
+        return prefix + "events:" + id;
+    }
+
     /** Set of known queue names (fleet-wide, its own slot). */
     public static String queues() {
         return ROOT + "queues";

@@ -120,6 +120,25 @@ public final class Redis implements AutoCloseable {
         call(UnifiedJedis::ping);
     }
 
+    /** Loads every script into the server's script cache (readiness: the first job pays no NOSCRIPT round trip). */
+    public int loadScripts() {
+        for (Script script : Script.values()) {
+            call(j -> j.scriptLoad(script.body, Keys.queues()));
+        }
+        return Script.values().length;
+    }
+
+    /** Connections in use and idle in the pool, and its size. */
+    public record PoolStats(int active, int idle, int max) {}
+
+    public PoolStats poolStats() {
+        if (jedis instanceof RedisClient client) {
+            return new PoolStats(
+                    client.getPool().getNumActive(), client.getPool().getNumIdle(), settings.poolSize());
+        }
+        return new PoolStats(-1, -1, settings.poolSize());
+    }
+
     /** One field of INFO, e.g. {@code info("memory", "used_memory")}; null when absent. */
     public String info(String section, String field) {
         String text = call(j -> j.info(section));
@@ -166,9 +185,15 @@ public final class Redis implements AutoCloseable {
         }
         String message = String.valueOf(e.getMessage());
         if (e instanceof JedisDataException) {
-            if (message.startsWith("OOM")) return new RedisOutOfMemoryException(e);
+            // Redis 6.2 wraps an error raised inside a script: "ERR Error running script (call to f_..):
+            // @user_script:49: @user_script: 49: -OOM command not allowed ..."; 7.x keeps the code first
+            int inner = message.indexOf(": -");
+            String code = message.startsWith("ERR Error running script") && inner >= 0
+                    ? message.substring(inner + 3)
+                    : message;
+            if (code.startsWith("OOM")) return new RedisOutOfMemoryException(e);
             for (String transient_ : List.of("LOADING", "BUSY", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")) {
-                if (message.startsWith(transient_)) {
+                if (code.startsWith(transient_)) {
                     return new RedisUnavailableException(
                             "Redis at " + settings.address() + " cannot serve now: " + message, e);
                 }

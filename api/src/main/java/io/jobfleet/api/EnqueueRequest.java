@@ -1,0 +1,178 @@
+package io.jobfleet.api;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import io.jobfleet.common.job.NewJob;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * One job as a client sends it. Parsed strictly: unknown fields, wrong types, nesting deeper
+ * than 64 and strings longer than the body limit are refused with a 400 that names the field.
+ */
+record EnqueueRequest(
+        String type,
+        JsonNode payload,
+        String priority,
+        Long delaySeconds,
+        String runAt,
+        Integer maxAttempts,
+        Long timeoutSeconds,
+        String idempotencyKey) {
+
+    /** A batch: {@code {"jobs": [...]}}. */
+    record Batch(List<EnqueueRequest> jobs) {}
+
+    private static final ObjectMapper STRICT = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // without these, {"type": 5} is read as "5" and {"delaySeconds": 1.5} as 1
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .withCoercionConfig(
+                    LogicalType.Textual, text -> text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .build();
+
+    static {
+        STRICT.getFactory()
+                .setStreamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(64)
+                        .maxStringLength(1024 * 1024)
+                        .build());
+    }
+
+    static EnqueueRequest parse(byte[] body) {
+        return read(body, EnqueueRequest.class);
+    }
+
+    static Batch parseBatch(byte[] body) {
+        Batch batch = read(body, Batch.class);
+        if (batch.jobs() == null || batch.jobs().isEmpty())
+            throw ApiError.badRequest("field 'jobs' must be a non-empty array");
+        return batch;
+    }
+
+    private static <T> T read(byte[] body, Class<T> type) {
+        if (body.length == 0) throw ApiError.badRequest("the request body is empty: send a JSON object");
+        try {
+            T value = STRICT.readValue(body, type);
+            if (value == null) throw ApiError.badRequest("the request body must be a JSON object, not null");
+            return value;
+        } catch (UnrecognizedPropertyException e) {
+            throw ApiError.badRequest(
+                    "unknown field '" + e.getPropertyName() + "'" + where(e)
+                            + "; known fields: type, payload, priority, delaySeconds, runAt, maxAttempts, timeoutSeconds, idempotencyKey");
+        } catch (StreamConstraintsException e) {
+            throw ApiError.badRequest("the JSON is too deep or a string too long: " + e.getOriginalMessage());
+        } catch (MismatchedInputException e) {
+            String field = path(e);
+            throw ApiError.badRequest(
+                    field.isEmpty()
+                            ? "the request body must be a JSON object"
+                            : "field '" + field + "' has the wrong type: "
+                                    + e.getOriginalMessage().split("\n")[0]);
+        } catch (JsonParseException e) {
+            throw ApiError.badRequest("the request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (JacksonException e) {
+            throw ApiError.badRequest("the request body could not be read: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw ApiError.badRequest("the request body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) return "of another type";
+        if (type == Long.class || type == Integer.class || type == long.class || type == int.class)
+            return "a whole number";
+        if (type == String.class) return "a string";
+        if (List.class.isAssignableFrom(type)) return "an array";
+        if (type == EnqueueRequest.class || type == Batch.class) return "an object";
+        return "of another type";
+    }
+
+    private static String path(MismatchedInputException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."))
+                .replace(".[", "[");
+    }
+
+    private static String where(UnrecognizedPropertyException e) {
+        String path = path(e);
+        int dot = path.lastIndexOf('.');
+        return dot < 0 ? "" : " in " + path.substring(0, dot);
+    }
+
+    /** The job to enqueue; {@code headerKey} (the Idempotency-Key header) wins over the body's. */
+    NewJob toNewJob(
+            String queue, String headerKey, ApiConfig config, String requestId, String traceparent, String submitter) {
+        if (type == null) throw ApiError.badRequest("field 'type' is required");
+        try {
+            NewJob job = NewJob.of(queue, type, payload)
+                    .withIdempotencyKey(headerKey != null ? headerKey : idempotencyKey)
+                    .withMaxAttempts(maxAttempts)
+                    .withTrace(requestId, traceparent)
+                    .withSubmitter(submitter);
+            if (priority != null && !priority.equals("normal")) {
+                if (!priority.equals("high")) {
+                    throw ApiError.badRequest("field 'priority' must be 'high' or 'normal', got '" + priority
+                            + "' (for low priority, use a queue with a lower weight)");
+                }
+                job = job.withHighPriority(true);
+            }
+            if (delaySeconds != null && runAt != null)
+                throw ApiError.badRequest("give delaySeconds or runAt, not both");
+            if (delaySeconds != null) {
+                if (delaySeconds < 0)
+                    throw ApiError.badRequest("field 'delaySeconds' must not be negative, got " + delaySeconds);
+                if (delaySeconds > config.maxRunAhead().toSeconds()) {
+                    throw ApiError.badRequest("field 'delaySeconds' is more than "
+                            + config.maxRunAhead().toDays() + " days ahead");
+                }
+                job = job.withDelay(Duration.ofSeconds(delaySeconds));
+            }
+            if (runAt != null) {
+                Instant at;
+                try {
+                    at = Instant.parse(runAt);
+                } catch (DateTimeParseException e) {
+                    throw ApiError.badRequest(
+                            "field 'runAt' must be an ISO-8601 instant such as 2026-01-01T09:00:00Z, got '" + runAt
+                                    + "'");
+                }
+                if (at.isAfter(Instant.now().plus(config.maxRunAhead()))) {
+                    throw ApiError.badRequest(
+                            "field 'runAt' is more than " + config.maxRunAhead().toDays() + " days ahead");
+                }
+                job = job.withRunAt(at);
+            }
+            if (timeoutSeconds != null) {
+                if (timeoutSeconds <= 0 || timeoutSeconds > Duration.ofDays(7).toSeconds()) {
+                    throw ApiError.badRequest("field 'timeoutSeconds' must be 1..604800, got " + timeoutSeconds);
+                }
+                job = job.withTimeout(Duration.ofSeconds(timeoutSeconds));
+            }
+            return job;
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+    }
+}

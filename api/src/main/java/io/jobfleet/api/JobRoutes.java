@@ -1,0 +1,184 @@
+package io.jobfleet.api;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.jobfleet.common.error.JobNotFoundException;
+import io.jobfleet.common.job.EnqueueResult;
+import io.jobfleet.common.job.JobId;
+import io.jobfleet.common.job.JobRecord;
+import io.jobfleet.common.job.JobState;
+import io.jobfleet.common.job.Names;
+import io.jobfleet.common.job.NewJob;
+import io.jobfleet.common.redis.JobStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.MDC;
+
+/**
+ * Enqueue (single and batch), read and cancel jobs. Every request is validated completely
+ * before Redis is touched, so a refused request leaves Redis as it was.
+ */
+final class JobRoutes {
+    private final ApiConfig config;
+    private final JobStore store;
+    private final RedisGuard guard;
+    private final ApiMetrics metrics;
+
+    JobRoutes(ApiConfig config, JobStore store, RedisGuard guard, ApiMetrics metrics) {
+        this.config = config;
+        this.store = store;
+        this.guard = guard;
+        this.metrics = metrics;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.post("/v1/queues/{queue}/jobs", this::enqueue, Role.SUBMIT);
+        routes.post("/v1/queues/{queue}/jobs/batch", this::enqueueBatch, Role.SUBMIT);
+        routes.get("/v1/queues/{queue}/jobs/{id}", this::show, Role.SUBMIT, Role.READ);
+        routes.post("/v1/queues/{queue}/jobs/{id}/cancel", this::cancel, Role.SUBMIT, Role.ADMIN);
+    }
+
+    private void enqueue(Context ctx) {
+        String queue = queue(ctx);
+        NewJob job = EnqueueRequest.parse(ctx.bodyAsBytes())
+                .toNewJob(
+                        queue, idempotencyKey(ctx), config, requestId(ctx), ctx.header("traceparent"), submitter(ctx));
+        EnqueueResult result = guard.call(() -> store.enqueue(List.of(job), config.maxPending(queue)))
+                .get(0);
+        String location = "/v1/queues/" + queue + "/jobs/" + result.id();
+        switch (result.status()) {
+            case CREATED -> {
+                metrics.enqueued.labelValues(queue).inc();
+                ctx.header("Location", location);
+                ApiServer.send(ctx, 201, Map.of("id", result.id(), "queue", queue, "replayed", false));
+            }
+            case REPLAYED -> {
+                ctx.header("Location", location);
+                ApiServer.send(ctx, 200, Map.of("id", result.id(), "queue", queue, "replayed", true));
+            }
+            case CONFLICT ->
+                throw new ApiError(
+                        409,
+                        "idempotency_conflict",
+                        "idempotency key '" + job.idempotencyKey() + "' was already used for job '" + result.id()
+                                + "' with a different payload");
+        }
+    }
+
+    private void enqueueBatch(Context ctx) {
+        String queue = queue(ctx);
+        if (ctx.header("Idempotency-Key") != null) {
+            throw ApiError.badRequest(
+                    "a batch takes an idempotencyKey per job in the body, not the Idempotency-Key header");
+        }
+        EnqueueRequest.Batch batch = EnqueueRequest.parseBatch(ctx.bodyAsBytes());
+        if (batch.jobs().size() > config.maxBatch()) {
+            throw new ApiError(
+                    413,
+                    "batch_too_large",
+                    "a batch holds at most " + config.maxBatch() + " jobs, got "
+                            + batch.jobs().size());
+        }
+        List<NewJob> jobs = new ArrayList<>(batch.jobs().size());
+        for (int i = 0; i < batch.jobs().size(); i++) {
+            EnqueueRequest item = batch.jobs().get(i);
+            if (item == null) throw ApiError.badRequest("jobs[" + i + "] is null");
+            try {
+                jobs.add(item.toNewJob(queue, null, config, requestId(ctx), ctx.header("traceparent"), submitter(ctx)));
+            } catch (ApiError e) {
+                throw ApiError.badRequest("jobs[" + i + "]: " + e.getMessage() + " (nothing was enqueued)");
+            }
+        }
+        List<EnqueueResult> results = guard.call(() -> store.enqueue(jobs, config.maxPending(queue)));
+        List<Map<String, Object>> items = new ArrayList<>(results.size());
+        int created = 0;
+        for (EnqueueResult result : results) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("id", result.id());
+            switch (result.status()) {
+                case CREATED -> {
+                    item.put("status", 201);
+                    created++;
+                }
+                case REPLAYED -> item.put("status", 200);
+                case CONFLICT -> {
+                    item.put("status", 409);
+                    item.put(
+                            "error",
+                            Map.of(
+                                    "code",
+                                    "idempotency_conflict",
+                                    "message",
+                                    "idempotency key already used for job '" + result.id()
+                                            + "' with a different payload"));
+                }
+            }
+            items.add(item);
+        }
+        metrics.enqueued.labelValues(queue).inc(created);
+        ApiServer.send(ctx, 200, Map.of("queue", queue, "created", created, "results", items));
+    }
+
+    private void show(Context ctx) {
+        JobRecord record = load(ctx);
+        ApiServer.send(ctx, 200, record);
+    }
+
+    private void cancel(Context ctx) {
+        JobRecord record = load(ctx);
+        JobState was = guard.call(() -> store.cancel(record.queue(), record.id()));
+        ApiServer.send(
+                ctx,
+                200,
+                Map.of(
+                        "id",
+                        record.id(),
+                        "state",
+                        "CANCELLED",
+                        "previousState",
+                        was == JobState.CANCELLED ? record.cancelledFrom() + "" : was.name(),
+                        "alreadyCancelled",
+                        was == JobState.CANCELLED));
+    }
+
+    /** The job, if the caller may see it: a submit-only token sees only the jobs it enqueued. */
+    private JobRecord load(Context ctx) {
+        String queue = queue(ctx);
+        String id = ctx.pathParam("id");
+        if (!JobId.isValid(id)) throw ApiError.badRequest("job id '" + id + "' is not valid");
+        JobRecord record =
+                guard.call(() -> store.get(queue, id)).orElseThrow(() -> new JobNotFoundException(queue, id));
+        Tokens.Principal principal = ctx.attribute(ApiServer.PRINCIPAL);
+        if (principal != null && !principal.has(Role.READ) && !principal.name().equals(record.submittedBy())) {
+            throw new JobNotFoundException(queue, id); // not 403: do not reveal that another client's job exists
+        }
+        return record;
+    }
+
+    static String queue(Context ctx) {
+        try {
+            return Names.checkQueue(ctx.pathParam("queue"));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+    }
+
+    private static String idempotencyKey(Context ctx) {
+        String key = ctx.header("Idempotency-Key");
+        if (key == null) return null;
+        if (key.length() >= 2 && key.startsWith("\"") && key.endsWith("\""))
+            key = key.substring(1, key.length() - 1); // draft: a quoted string
+        return key;
+    }
+
+    private static String requestId(Context ctx) {
+        return MDC.get("requestId");
+    }
+
+    private static String submitter(Context ctx) {
+        Tokens.Principal principal = ctx.attribute(ApiServer.PRINCIPAL);
+        return principal == null ? null : principal.name();
+    }
+}

@@ -1,0 +1,82 @@
+package io.jobfleet.api;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.jobfleet.common.job.QueueCounts;
+import io.jobfleet.common.job.WorkerInfo;
+import io.jobfleet.common.redis.QueueStore;
+import io.jobfleet.common.redis.WorkerRegistry;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Queue depths, the workers serving a queue, and pause/resume. */
+final class QueueRoutes {
+    private final QueueStore queues;
+    private final WorkerRegistry workers;
+    private final RedisGuard guard;
+
+    QueueRoutes(QueueStore queues, WorkerRegistry workers, RedisGuard guard) {
+        this.queues = queues;
+        this.workers = workers;
+        this.guard = guard;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.get("/v1/queues", this::list, Role.READ);
+        routes.get("/v1/queues/{queue}", this::show, Role.READ);
+        routes.post("/v1/queues/{queue}/pause", ctx -> setPaused(ctx, true), Role.ADMIN);
+        routes.post("/v1/queues/{queue}/resume", ctx -> setPaused(ctx, false), Role.ADMIN);
+    }
+
+    private void list(Context ctx) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<WorkerInfo> live = guard.call(workers::list);
+        for (String queue : guard.call(queues::queues)) out.add(view(guard.call(() -> queues.counts(queue)), live));
+        ApiServer.send(ctx, 200, Map.of("queues", out));
+    }
+
+    private void show(Context ctx) {
+        String queue = JobRoutes.queue(ctx);
+        if (!guard.call(queues::queues).contains(queue)) {
+            throw new ApiError(404, "queue_not_found", "no queue '" + queue + "' (nothing was ever enqueued to it)");
+        }
+        Map<String, Object> body = view(guard.call(() -> queues.counts(queue)), guard.call(workers::list));
+        Map<String, Long> stats = new java.util.TreeMap<>();
+        guard.call(() -> queues.stats(queue)).forEach((k, v) -> stats.put(k, Long.parseLong(v)));
+        body.put("stats", stats);
+        ApiServer.send(ctx, 200, body);
+    }
+
+    private void setPaused(Context ctx, boolean paused) {
+        String queue = JobRoutes.queue(ctx);
+        guard.run(() -> {
+            if (paused) queues.pause(queue);
+            else queues.resume(queue);
+        });
+        ApiServer.send(ctx, 200, Map.of("queue", queue, "paused", paused));
+    }
+
+    private static Map<String, Object> view(QueueCounts c, List<WorkerInfo> live) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("queue", c.queue());
+        body.put("pending", c.pending());
+        body.put("active", c.active());
+        body.put("scheduled", c.scheduled());
+        body.put("dead", c.dead());
+        body.put("paused", c.paused());
+        body.put("oldestPendingAgeMs", c.oldestPendingAgeMs());
+        List<Map<String, Object>> serving = new ArrayList<>();
+        for (WorkerInfo w : live) {
+            boolean serves = Arrays.stream(w.queues().split(","))
+                    .map(s -> s.split(":")[0])
+                    .anyMatch(c.queue()::equals);
+            if (serves)
+                serving.add(Map.of("id", w.id(), "slots", w.slots(), "busy", w.busy(), "lastBeat", w.lastBeat()));
+        }
+        body.put("workers", serving);
+        return body;
+    }
+}
