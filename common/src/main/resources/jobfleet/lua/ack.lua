@@ -1,5 +1,6 @@
 --[[ ack: ACTIVE -> SUCCEEDED for one or more jobs, fenced by their tokens.
 KEYS[1] active zset   KEYS[2] queue key prefix "jobfleet:{q}:"   KEYS[3] stats hash
+(also counts successes per minute in jobfleet:{q}:minute:<epoch minute>, kept 65 minutes)
 ARGV[1] retention ms for finished jobs, then triples: job id, fencing token, result JSON ("" = none)
 Returns one status per job: 1 done, 0 already done by this same token (a repeated call),
 -1 not found, -3 stale (the lease was lost: another claim owns the job), -6 cancelled while
@@ -43,5 +44,10 @@ for i = 2, #ARGV, 3 do
   end
   out[#out + 1] = status
 end
-if done > 0 then redis.call('HINCRBY', KEYS[3], 'succeeded', done) end
+if done > 0 then
+  redis.call('HINCRBY', KEYS[3], 'succeeded', done)
+  local minute = KEYS[2] .. 'minute:' .. math.floor(now / 60000)
+  redis.call('HINCRBY', minute, 'succeeded', done)
+  redis.call('PEXPIRE', minute, 3900000)
+end
 return out

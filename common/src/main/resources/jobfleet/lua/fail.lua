@@ -36,11 +36,15 @@ while #list > keep do
   table.remove(list, 1)
   dropped = dropped + 1
 end
-local fields = {'closedToken', token, 'errors', cjson.encode(list), 'errorsDropped', dropped}
+local lastError = tostring(err.errorClass) .. ': ' .. string.sub(tostring(err.message), 1, 300)
+local fields = {'closedToken', token, 'errors', cjson.encode(list), 'errorsDropped', dropped, 'lastError', lastError}
+local minute = KEYS[6] .. 'minute:' .. math.floor(now / 60000)
 if delay < 0 or tonumber(attempts) >= (tonumber(maxAttempts) or tonumber(ARGV[5])) then
   redis.call('HSET', KEYS[4], 'state', 'DEAD', 'finishedAt', now, 'deadReason', ARGV[7], unpack(fields))
   redis.call('ZADD', KEYS[3], now, id)
   redis.call('HINCRBY', KEYS[5], 'dead', 1)
+  redis.call('HINCRBY', minute, 'dead', 1)
+  redis.call('PEXPIRE', minute, 3900000)
   emit(KEYS[6], id, 'type', 'state', 'state', 'DEAD', 'attempt', attempts, 'error', err.message or '', 'at', now)
   return {2}
 end
@@ -48,5 +52,7 @@ local due = now + delay
 redis.call('HSET', KEYS[4], 'state', 'SCHEDULED', 'runAt', due, unpack(fields))
 redis.call('ZADD', KEYS[2], due, id)
 redis.call('HINCRBY', KEYS[5], 'retried', 1)
+redis.call('HINCRBY', minute, 'retried', 1)
+redis.call('PEXPIRE', minute, 3900000)
 emit(KEYS[6], id, 'type', 'state', 'state', 'SCHEDULED', 'attempt', attempts, 'error', err.message or '', 'runAt', due, 'at', now)
 return {1, due}

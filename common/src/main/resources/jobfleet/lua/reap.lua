@@ -33,7 +33,8 @@ for _, id in ipairs(ids) do
       table.remove(list, 1)
       dropped = dropped + 1
     end
-    redis.call('HSET', jobKey, 'errors', cjson.encode(list), 'errorsDropped', dropped)
+    redis.call('HSET', jobKey, 'errors', cjson.encode(list), 'errorsDropped', dropped,
+      'lastError', 'jobfleet.LeaseExpired: lease expired (worker ' .. tostring(worker) .. ')')
     if expiries >= poison then
       redis.call('HSET', jobKey, 'state', 'DEAD', 'finishedAt', now, 'deadReason',
         'poison: lease expired ' .. expiries .. ' times, so the job kills or hangs its worker')

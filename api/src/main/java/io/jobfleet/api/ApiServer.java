@@ -12,6 +12,7 @@ import io.jobfleet.common.error.QueueFullException;
 import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.Json;
 import io.jobfleet.common.job.Retention;
+import io.jobfleet.common.redis.AuditLog;
 import io.jobfleet.common.redis.JobStore;
 import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.Redis;
@@ -55,8 +56,9 @@ public final class ApiServer implements AutoCloseable {
         });
         JobStore store = new JobStore(redis, Retention.DEFAULT);
         QueueStore queues = new QueueStore(redis);
-        JobRoutes jobs = new JobRoutes(config, store, guard, metrics);
-        QueueRoutes queueRoutes = new QueueRoutes(queues, new WorkerRegistry(redis), guard);
+        AuditLog audit = new AuditLog(redis);
+        JobRoutes jobs = new JobRoutes(config, store, guard, metrics, audit);
+        QueueRoutes queueRoutes = new QueueRoutes(queues, new WorkerRegistry(redis), guard, audit);
         JobEvents events = new JobEvents(store, new io.jobfleet.common.redis.EventStore(redis), guard);
         this.app = Javalin.create(javalin -> {
             configure(javalin);
@@ -208,6 +210,18 @@ public final class ApiServer implements AutoCloseable {
         body.put("circuitBreaker", guard.state().name());
         body.put("status", ok ? "ready" : "not ready");
         send(ctx, ok ? 200 : 503, body);
+    }
+
+    /** Who an audited action is recorded under: the token's name, or "api (dev, no auth)". */
+    static String actor(Context ctx) {
+        Tokens.Principal principal = ctx.attribute(PRINCIPAL);
+        return principal == null ? "api (dev, no auth)" : principal.name() + " (api)";
+    }
+
+    /** The request's W3C traceparent if it is well-formed, else null: a malformed one is ignored, not stored. */
+    static String traceparent(Context ctx) {
+        String traceparent = ctx.header("traceparent");
+        return traceparent != null && TRACEPARENT.matcher(traceparent).matches() ? traceparent : null;
     }
 
     static void send(Context ctx, int status, Object body) {

@@ -9,6 +9,7 @@ import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.Names;
 import io.jobfleet.common.job.NewJob;
+import io.jobfleet.common.redis.AuditLog;
 import io.jobfleet.common.redis.JobStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,8 +26,10 @@ final class JobRoutes {
     private final JobStore store;
     private final RedisGuard guard;
     private final ApiMetrics metrics;
+    private final AuditLog audit;
 
-    JobRoutes(ApiConfig config, JobStore store, RedisGuard guard, ApiMetrics metrics) {
+    JobRoutes(ApiConfig config, JobStore store, RedisGuard guard, ApiMetrics metrics, AuditLog audit) {
+        this.audit = audit;
         this.config = config;
         this.store = store;
         this.guard = guard;
@@ -44,7 +47,7 @@ final class JobRoutes {
         String queue = queue(ctx);
         NewJob job = EnqueueRequest.parse(ctx.bodyAsBytes())
                 .toNewJob(
-                        queue, idempotencyKey(ctx), config, requestId(ctx), ctx.header("traceparent"), submitter(ctx));
+                        queue, idempotencyKey(ctx), config, requestId(ctx), ApiServer.traceparent(ctx), submitter(ctx));
         EnqueueResult result = guard.call(() -> store.enqueue(List.of(job), config.maxPending(queue)))
                 .get(0);
         String location = "/v1/queues/" + queue + "/jobs/" + result.id();
@@ -86,7 +89,8 @@ final class JobRoutes {
             EnqueueRequest item = batch.jobs().get(i);
             if (item == null) throw ApiError.badRequest("jobs[" + i + "] is null");
             try {
-                jobs.add(item.toNewJob(queue, null, config, requestId(ctx), ctx.header("traceparent"), submitter(ctx)));
+                jobs.add(
+                        item.toNewJob(queue, null, config, requestId(ctx), ApiServer.traceparent(ctx), submitter(ctx)));
             } catch (ApiError e) {
                 throw ApiError.badRequest("jobs[" + i + "]: " + e.getMessage() + " (nothing was enqueued)");
             }
@@ -129,6 +133,10 @@ final class JobRoutes {
     private void cancel(Context ctx) {
         JobRecord record = load(ctx);
         JobState was = guard.call(() -> store.cancel(record.queue(), record.id()));
+        if (was != JobState.CANCELLED) {
+            guard.run(() -> audit.record(
+                    ApiServer.actor(ctx), "cancel", record.queue(), 1, Map.of("id", record.id(), "was", was.name())));
+        }
         ApiServer.send(
                 ctx,
                 200,

@@ -4,6 +4,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.jobfleet.common.job.QueueCounts;
 import io.jobfleet.common.job.WorkerInfo;
+import io.jobfleet.common.redis.AuditLog;
 import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.WorkerRegistry;
 import java.util.ArrayList;
@@ -17,8 +18,10 @@ final class QueueRoutes {
     private final QueueStore queues;
     private final WorkerRegistry workers;
     private final RedisGuard guard;
+    private final AuditLog audit;
 
-    QueueRoutes(QueueStore queues, WorkerRegistry workers, RedisGuard guard) {
+    QueueRoutes(QueueStore queues, WorkerRegistry workers, RedisGuard guard, AuditLog audit) {
+        this.audit = audit;
         this.queues = queues;
         this.workers = workers;
         this.guard = guard;
@@ -55,6 +58,7 @@ final class QueueRoutes {
         guard.run(() -> {
             if (paused) queues.pause(queue);
             else queues.resume(queue);
+            audit.record(ApiServer.actor(ctx), paused ? "pause" : "resume", queue, 0, Map.of());
         });
         ApiServer.send(ctx, 200, Map.of("queue", queue, "paused", paused));
     }

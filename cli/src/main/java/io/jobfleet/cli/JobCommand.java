@@ -6,6 +6,7 @@ import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.Json;
 import io.jobfleet.common.job.Retention;
+import io.jobfleet.common.redis.AuditLog;
 import io.jobfleet.common.redis.JobStore;
 import io.jobfleet.common.redis.Redis;
 import picocli.CommandLine.Command;
@@ -55,6 +56,10 @@ final class JobCommand {
             @Parameters(paramLabel = "ID") String id) {
         try (Redis connection = redis.connect("jobfleet-cli")) {
             JobState was = new JobStore(connection, Retention.DEFAULT).cancel(queue, id);
+            if (was != JobState.CANCELLED) {
+                new AuditLog(connection)
+                        .record(Actor.current(), "cancel", queue, 1, java.util.Map.of("id", id, "was", was.name()));
+            }
             System.out.println(
                     was == JobState.CANCELLED ? id + " was already cancelled" : id + " cancelled (was " + was + ")");
             return Main.OK;

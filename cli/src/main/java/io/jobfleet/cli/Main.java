@@ -21,6 +21,10 @@ import picocli.CommandLine.Command;
             WorkerCommand.class,
             EnqueueCommand.class,
             JobCommand.class,
+            QueuesCommand.class,
+            DlqCommand.class,
+            WorkersCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {

@@ -34,6 +34,7 @@ public record JobRecord(
         int expiries,
         List<AttemptError> errors,
         int errorsDropped,
+        String lastError,
         JsonNode result,
         JsonNode progress,
         String idemKey,

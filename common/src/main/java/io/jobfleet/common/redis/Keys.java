@@ -98,6 +98,16 @@ public final class Keys {
         return prefix + "events:" + id;
     }
 
+    /** Hash of outcome counts (succeeded, retried, dead) in one epoch minute; expires after 65 minutes. */
+    public String minute(long epochMinute) {
+        return prefix + "minute:" + epochMinute;
+    }
+
+    /** List of operator actions (newest first, bounded): who did what to which queue, and to how many jobs. */
+    public static String audit() {
+        return ROOT + "audit";
+    }
+
     /** Set of known queue names (fleet-wide, its own slot). */
     public static String queues() {
         return ROOT + "queues";

@@ -47,6 +47,26 @@ public final class QueueStore {
         return redis.call(j -> j.hgetAll(Keys.of(queue).stats()));
     }
 
+    /** Outcomes per minute over the last {@code minutes} minutes (oldest first, the current minute last). */
+    public List<Map<String, Long>> perMinute(String queue, int minutes) {
+        Keys keys = Keys.of(queue);
+        long now = redis.serverTimeMs() / 60_000;
+        List<String> minuteKeys = new java.util.ArrayList<>(minutes);
+        for (long m = now - minutes + 1; m <= now; m++) minuteKeys.add(keys.minute(m));
+        List<List<String>> values = redis.hmgetMany(minuteKeys, "succeeded", "retried", "dead");
+        List<Map<String, Long>> out = new java.util.ArrayList<>(minutes);
+        for (List<String> v : values) {
+            out.add(Map.of(
+                    "succeeded",
+                    v.get(0) == null ? 0 : Long.parseLong(v.get(0)),
+                    "retried",
+                    v.get(1) == null ? 0 : Long.parseLong(v.get(1)),
+                    "dead",
+                    v.get(2) == null ? 0 : Long.parseLong(v.get(2))));
+        }
+        return out;
+    }
+
     /** Every queue that has had a job enqueued, sorted. */
     public Set<String> queues() {
         Set<String> names = redis.call(j -> j.smembers(Keys.queues()));
@@ -98,7 +118,7 @@ public final class QueueStore {
         return purge(queue, deadIds(queue, cutoff, 0, limit), "deadExpired");
     }
 
-    private int purge(String queue, List<String> ids, String counter) {
+    int purge(String queue, List<String> ids, String counter) {
         if (ids.isEmpty()) return 0;
         Keys keys = Keys.of(queue);
         List<String> args = new ArrayList<>(ids.size() + 1);

@@ -9,11 +9,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.args.ListDirection;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -114,6 +116,30 @@ public final class Redis implements AutoCloseable {
     boolean awaitNonEmpty(String list, Duration timeout) {
         double seconds = Math.min(timeout.toMillis(), MAX_BLOCK.toMillis()) / 1000.0;
         return call(j -> j.blmove(list, list, ListDirection.RIGHT, ListDirection.RIGHT, seconds)) != null;
+    }
+
+    /** HMGET of the same fields on many hashes in one pipelined round trip (the keys must share a slot on Cluster). */
+    List<List<String>> hmgetMany(List<String> keys, String... fields) {
+        return call(j -> {
+            try (AbstractPipeline pipeline = j.pipelined()) {
+                List<Response<List<String>>> replies = new java.util.ArrayList<>(keys.size());
+                for (String key : keys) replies.add(pipeline.hmget(key, fields));
+                pipeline.sync();
+                return replies.stream().map(Response::get).toList();
+            }
+        });
+    }
+
+    /** HGETALL of many hashes in one pipelined round trip. */
+    List<java.util.Map<String, String>> hgetAllMany(List<String> keys) {
+        return call(j -> {
+            try (AbstractPipeline pipeline = j.pipelined()) {
+                List<Response<java.util.Map<String, String>>> replies = new java.util.ArrayList<>(keys.size());
+                for (String key : keys) replies.add(pipeline.hgetAll(key));
+                pipeline.sync();
+                return replies.stream().map(Response::get).toList();
+            }
+        });
     }
 
     public void ping() {

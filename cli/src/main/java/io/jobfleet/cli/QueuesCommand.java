@@ -1,0 +1,153 @@
+package io.jobfleet.cli;
+
+import io.jobfleet.common.job.Json;
+import io.jobfleet.common.job.Names;
+import io.jobfleet.common.job.QueueCounts;
+import io.jobfleet.common.redis.AuditLog;
+import io.jobfleet.common.redis.QueueStore;
+import io.jobfleet.common.redis.Redis;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "queues",
+        mixinStandardHelpOptions = true,
+        description = "Queue depths, statistics, pause and resume.",
+        footer = {
+            "",
+            "Examples:",
+            "  jobfleet queues list",
+            "  jobfleet queues stats ingest --json",
+            "  jobfleet queues depth ingest        # one number: what an autoscaler reads (LLEN of the pending list)",
+            "  jobfleet queues pause ingest"
+        })
+final class QueuesCommand {
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description = "Every queue with its depths and oldest pending age.")
+    int list(@Mixin RedisOptions redis, @Option(names = "--json", description = "JSON output") boolean json) {
+        try (Redis connection = redis.connect("jobfleet-cli")) {
+            QueueStore queues = new QueueStore(connection);
+            List<QueueCounts> all = new ArrayList<>();
+            for (String queue : queues.queues()) all.add(queues.counts(queue));
+            if (json) {
+                System.out.println(Json.write(all));
+            } else {
+                Table table = new Table("QUEUE", "PENDING", "ACTIVE", "SCHEDULED", "DEAD", "PAUSED", "OLDEST");
+                for (QueueCounts c : all) {
+                    table.row(
+                            c.queue(),
+                            c.pending(),
+                            c.active(),
+                            c.scheduled(),
+                            c.dead(),
+                            c.paused() ? "yes" : "no",
+                            c.pending() > 0 ? Table.age(c.oldestPendingAgeMs()) : "-");
+                }
+                table.print(System.out);
+            }
+            return Main.OK;
+        }
+    }
+
+    @Command(
+            name = "stats",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Depths, paused state, oldest pending age, counters, and outcomes over the last 1, 5 and 15 minutes.")
+    int stats(
+            @Mixin RedisOptions redis,
+            @Parameters(paramLabel = "QUEUE") String queue,
+            @Option(names = "--json", description = "JSON output") boolean json) {
+        Names.checkQueue(queue);
+        try (Redis connection = redis.connect("jobfleet-cli")) {
+            QueueStore queues = new QueueStore(connection);
+            QueueCounts c = queues.counts(queue);
+            List<Map<String, Long>> minutes = queues.perMinute(queue, 15);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("queue", queue);
+            out.put("pending", c.pending());
+            out.put("active", c.active());
+            out.put("scheduled", c.scheduled());
+            out.put("dead", c.dead());
+            out.put("paused", c.paused());
+            out.put("oldestPendingAgeMs", c.oldestPendingAgeMs());
+            for (int window : new int[] {1, 5, 15}) out.put("last" + window + "m", sum(minutes, window));
+            Map<String, Long> counters = new java.util.TreeMap<>();
+            queues.stats(queue).forEach((k, v) -> counters.put(k, Long.parseLong(v)));
+            out.put("counters", counters);
+            if (json) {
+                System.out.println(Json.write(out));
+                return Main.OK;
+            }
+            System.out.printf("queue %s%s%n", queue, c.paused() ? " (PAUSED)" : "");
+            System.out.printf(
+                    "  pending %d, active %d, scheduled %d, dead %d%n",
+                    c.pending(), c.active(), c.scheduled(), c.dead());
+            System.out.printf("  oldest pending: %s%n", c.pending() > 0 ? Table.age(c.oldestPendingAgeMs()) : "-");
+            Table table = new Table("  WINDOW", "SUCCEEDED", "RETRIED", "DEAD", "JOBS/S");
+            for (int window : new int[] {1, 5, 15}) {
+                Map<String, Long> s = sum(minutes, window);
+                table.row(
+                        "  last " + window + "m",
+                        s.get("succeeded"),
+                        s.get("retried"),
+                        s.get("dead"),
+                        String.format("%.1f", s.get("succeeded") / (window * 60.0)));
+            }
+            table.print(System.out);
+            System.out.println("  counters since the queue began: " + counters);
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "depth", mixinStandardHelpOptions = true, description = "Print the pending depth: one number.")
+    int depth(@Mixin RedisOptions redis, @Parameters(paramLabel = "QUEUE") String queue) {
+        Names.checkQueue(queue);
+        try (Redis connection = redis.connect("jobfleet-cli")) {
+            System.out.println(new QueueStore(connection).depth(queue));
+            return Main.OK;
+        }
+    }
+
+    @Command(
+            name = "pause",
+            mixinStandardHelpOptions = true,
+            description = "Stop claiming from the queue (enqueue goes on).")
+    int pause(@Mixin RedisOptions redis, @Parameters(paramLabel = "QUEUE") String queue) {
+        return setPaused(redis, queue, true);
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Claim from the queue again.")
+    int resume(@Mixin RedisOptions redis, @Parameters(paramLabel = "QUEUE") String queue) {
+        return setPaused(redis, queue, false);
+    }
+
+    private static int setPaused(RedisOptions redis, String queue, boolean paused) {
+        Names.checkQueue(queue);
+        try (Redis connection = redis.connect("jobfleet-cli")) {
+            QueueStore queues = new QueueStore(connection);
+            if (paused) queues.pause(queue);
+            else queues.resume(queue);
+            new AuditLog(connection).record(Actor.current(), paused ? "pause" : "resume", queue, 0, Map.of());
+            System.out.println(
+                    "queue " + queue + (paused ? " paused: workers stop claiming within a second" : " resumed"));
+            return Main.OK;
+        }
+    }
+
+    private static Map<String, Long> sum(List<Map<String, Long>> minutes, int window) {
+        Map<String, Long> total = new LinkedHashMap<>(Map.of("succeeded", 0L, "retried", 0L, "dead", 0L));
+        for (Map<String, Long> m : minutes.subList(minutes.size() - window, minutes.size())) {
+            m.forEach((k, v) -> total.merge(k, v, Long::sum));
+        }
+        return total;
+    }
+}
