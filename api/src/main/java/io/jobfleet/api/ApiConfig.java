@@ -1,6 +1,7 @@
 package io.jobfleet.api;
 
 import io.jobfleet.common.error.ConfigException;
+import io.jobfleet.common.job.Redaction;
 import java.time.Duration;
 import java.util.Map;
 
@@ -22,7 +23,8 @@ public record ApiConfig(
         Duration maxRunAhead,
         Tokens tokens,
         boolean open,
-        Duration breakerOpenFor) {
+        Duration breakerOpenFor,
+        Redaction redaction) {
 
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -59,7 +61,8 @@ public record ApiConfig(
                 DEFAULT_MAX_RUN_AHEAD,
                 tokens,
                 false,
-                DEFAULT_BREAKER_OPEN_FOR);
+                DEFAULT_BREAKER_OPEN_FOR,
+                Redaction.NONE);
     }
 
     /** Defaults with no authentication, on loopback, for jobfleet dev. */
@@ -74,7 +77,8 @@ public record ApiConfig(
                 DEFAULT_MAX_RUN_AHEAD,
                 Tokens.none(),
                 true,
-                DEFAULT_BREAKER_OPEN_FOR);
+                DEFAULT_BREAKER_OPEN_FOR,
+                Redaction.NONE);
     }
 
     public ApiConfig withAddress(String newHost, int newPort) {
@@ -88,12 +92,29 @@ public record ApiConfig(
                 maxRunAhead,
                 tokens,
                 open,
-                breakerOpenFor);
+                breakerOpenFor,
+                redaction);
     }
 
     public ApiConfig withLimits(long body, int batch, long pending, Map<String, Long> pendingByQueue) {
         return new ApiConfig(
-                host, port, body, batch, pending, pendingByQueue, maxRunAhead, tokens, open, breakerOpenFor);
+                host, port, body, batch, pending, pendingByQueue, maxRunAhead, tokens, open, breakerOpenFor, redaction);
+    }
+
+    /** Payload fields shown as "[redacted]" in job views. */
+    public ApiConfig withRedaction(Redaction value) {
+        return new ApiConfig(
+                host,
+                port,
+                maxBodyBytes,
+                maxBatch,
+                maxPending,
+                maxPendingByQueue,
+                maxRunAhead,
+                tokens,
+                open,
+                breakerOpenFor,
+                value);
     }
 
     public long maxPending(String queue) {

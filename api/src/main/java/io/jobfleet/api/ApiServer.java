@@ -12,6 +12,7 @@ import io.jobfleet.common.error.QueueFullException;
 import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.Json;
 import io.jobfleet.common.job.Retention;
+import io.jobfleet.common.metrics.QueueGauges;
 import io.jobfleet.common.redis.AuditLog;
 import io.jobfleet.common.redis.JobStore;
 import io.jobfleet.common.redis.QueueStore;
@@ -44,18 +45,18 @@ public final class ApiServer implements AutoCloseable {
     private final ApiMetrics metrics;
     private final Javalin app;
     private volatile int scriptsLoaded;
+    private final QueueGauges gauges;
 
     public ApiServer(Redis redis, ApiConfig config) {
         this.config = config;
         this.redis = redis;
-        this.guard = new RedisGuard(config.breakerOpenFor());
-        this.metrics = new ApiMetrics(() -> switch (guard.state()) {
-            case OPEN, FORCED_OPEN -> 1;
-            case HALF_OPEN -> 2;
-            default -> 0;
-        });
+        this.metrics = new ApiMetrics(this::breakerState);
+        this.guard = new RedisGuard(
+                config.breakerOpenFor(),
+                () -> metrics.redisErrors.labelValues("api").inc());
         JobStore store = new JobStore(redis, Retention.DEFAULT);
         QueueStore queues = new QueueStore(redis);
+        this.gauges = new QueueGauges(metrics.registry, redis, queues::queues);
         AuditLog audit = new AuditLog(redis);
         JobRoutes jobs = new JobRoutes(config, store, guard, metrics, audit);
         QueueRoutes queueRoutes = new QueueRoutes(queues, new WorkerRegistry(redis), guard, audit);
@@ -116,8 +117,17 @@ public final class ApiServer implements AutoCloseable {
                 ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path(), 0));
     }
 
+    private int breakerState() {
+        return switch (guard.state()) {
+            case OPEN, FORCED_OPEN -> 1;
+            case HALF_OPEN -> 2;
+            default -> 0;
+        };
+    }
+
     public ApiServer start() {
         app.start();
+        gauges.start();
         try {
             scriptsLoaded = redis.loadScripts();
         } catch (RuntimeException e) {
@@ -140,6 +150,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        gauges.close();
         app.stop();
     }
 

@@ -127,7 +127,7 @@ final class JobRoutes {
 
     private void show(Context ctx) {
         JobRecord record = load(ctx);
-        ApiServer.send(ctx, 200, record);
+        ApiServer.send(ctx, 200, config.redaction().apply(record));
     }
 
     private void cancel(Context ctx) {

@@ -21,8 +21,10 @@ final class RedisGuard {
     private static final Logger log = LoggerFactory.getLogger(RedisGuard.class);
     private final CircuitBreaker breaker;
     private final int retryAfterSeconds;
+    private final Runnable onRedisError;
 
-    RedisGuard(Duration openFor) {
+    RedisGuard(Duration openFor, Runnable onRedisError) {
+        this.onRedisError = onRedisError;
         this.retryAfterSeconds = (int) Math.max(1, openFor.toSeconds());
         this.breaker = CircuitBreaker.of(
                 "redis",
@@ -58,8 +60,10 @@ final class RedisGuard {
                     "Redis is unavailable (circuit breaker open); retry later",
                     retryAfterSeconds);
         } catch (RedisOutOfMemoryException e) {
+            onRedisError.run();
             throw new ApiError(503, "redis_out_of_memory", e.getMessage(), retryAfterSeconds);
         } catch (RedisUnavailableException e) {
+            onRedisError.run();
             throw new ApiError(503, "redis_unavailable", e.getMessage(), 1);
         }
     }

@@ -57,6 +57,13 @@ final class DevCommand implements Callable<Integer> {
     int apiPort;
 
     @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            defaultValue = "9400",
+            description = "Port of the worker's /metrics (-1: off, 0: any free port; default ${DEFAULT-VALUE})")
+    int metricsPort;
+
+    @Option(
             names = "--demo",
             paramLabel = "N",
             defaultValue = "20",
@@ -104,8 +111,11 @@ final class DevCommand implements Callable<Integer> {
             ApiServer api = new ApiServer(connection, ApiConfig.openForDev().withAddress("127.0.0.1", apiPort)).start();
             apiServer = api;
             String base = "http://127.0.0.1:" + api.port();
+            MetricsServer metrics =
+                    MetricsServer.start(metricsPort, worker.metrics().registry());
             System.out.println("worker " + worker.id() + " on queue '" + QUEUE + "' with concurrency " + concurrency);
-            System.out.println("API " + base + " (no authentication: dev mode)");
+            System.out.println("API " + base + " (no authentication: dev mode); API metrics " + base + "/metrics"
+                    + metrics.describe().replace("; metrics on", ", worker metrics"));
             System.out.println("try:   curl -s -X POST " + base + "/v1/queues/" + QUEUE
                     + "/jobs -H 'Content-Type: application/json'"
                     + " -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}'");

@@ -7,6 +7,7 @@ import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.Json;
 import io.jobfleet.common.job.Names;
+import io.jobfleet.common.job.Redaction;
 import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.redis.AuditLog;
 import io.jobfleet.common.redis.DeadLetters;
@@ -139,7 +140,8 @@ final class DlqCommand {
             JobRecord record = new JobStore(connection, Retention.DEFAULT)
                     .get(queue, id)
                     .orElseThrow(() -> new JobNotFoundException(queue, id));
-            ObjectNode node = Json.MAPPER.valueToTree(record);
+            ObjectNode node = Json.MAPPER.valueToTree(
+                    Redaction.parse(System.getenv("JOBFLEET_REDACT_FIELDS")).apply(record));
             if (noPayload) node.remove("payload");
             System.out.println(Json.MAPPER
                     .writer()

@@ -5,6 +5,7 @@ import io.jobfleet.common.error.JobNotFoundException;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.Json;
+import io.jobfleet.common.job.Redaction;
 import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.redis.AuditLog;
 import io.jobfleet.common.redis.JobStore;
@@ -39,7 +40,8 @@ final class JobCommand {
             System.out.println(Json.MAPPER
                     .writer()
                     .with(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(record));
+                    .writeValueAsString(Redaction.parse(System.getenv("JOBFLEET_REDACT_FIELDS"))
+                            .apply(record)));
             return Main.OK;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);

@@ -38,7 +38,24 @@ public final class Main {
     public static final int USAGE = 2;
 
     public static void main(String[] args) {
+        configureLogging(args);
         System.exit(run(args));
+    }
+
+    /**
+     * Before anything logs: JSON lines for the servers (api, worker) unless JOBFLEET_LOG_FORMAT=text,
+     * human-readable lines for everything else (dev included) unless JOBFLEET_LOG_FORMAT=json.
+     */
+    static void configureLogging(String[] args) {
+        String command = args.length > 0 ? args[0] : "";
+        String format = System.getenv()
+                .getOrDefault(
+                        "JOBFLEET_LOG_FORMAT", command.equals("api") || command.equals("worker") ? "json" : "text");
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", format.equals("json") ? "logback-json.xml" : "logback.xml");
+        }
+        System.setProperty("jobfleet.service", "jobfleet-" + (command.isEmpty() ? "cli" : command));
+        System.setProperty("jobfleet.version", Version.get());
     }
 
     static int run(String... args) {
@@ -48,7 +65,7 @@ public final class Main {
         cli.setParameterExceptionHandler((e, arguments) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("jobfleet: " + e.getMessage());
-            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            err.println("Try '" + usageOf(cli, e).getCommandSpec().qualifiedName() + " --help'.");
             return USAGE;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -61,6 +78,18 @@ public final class Main {
             return FAILURE;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The command whose --help to point to. A check made while a command runs throws with a
+     * detached CommandLine (no parent), whose name alone ("dlq") is no command: use the
+     * subcommand that was parsed instead ("jobfleet dlq requeue").
+     */
+    private static CommandLine usageOf(CommandLine cli, CommandLine.ParameterException e) {
+        if (e.getCommandLine().getParent() != null || cli.getParseResult() == null) return e.getCommandLine();
+        CommandLine.ParseResult parsed = cli.getParseResult();
+        while (parsed.hasSubcommand()) parsed = parsed.subcommand();
+        return parsed.commandSpec().commandLine();
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

@@ -47,10 +47,13 @@ final class WorkerCommand implements Callable<Integer> {
                             },
                             "jobfleet-shutdown"));
             worker.start();
+            MetricsServer metrics =
+                    MetricsServer.start(options.metricsPort, worker.metrics().registry());
             System.out.println(
                     "worker " + worker.id() + " running on " + config.queues().keySet() + " with handlers "
-                            + handlers.types() + "; SIGTERM or Ctrl-C stops it gracefully");
+                            + handlers.types() + metrics.describe() + "; SIGTERM or Ctrl-C stops it gracefully");
             stopped.await();
+            metrics.close();
         }
         return Main.OK;
     }

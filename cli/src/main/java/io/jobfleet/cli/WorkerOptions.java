@@ -100,6 +100,13 @@ final class WorkerOptions {
             description = "Turn off the per-job-type circuit breaker")
     boolean noBreaker;
 
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            defaultValue = "${env:JOBFLEET_METRICS_PORT:-9400}",
+            description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics (-1: off; default ${DEFAULT-VALUE})")
+    int metricsPort;
+
     WorkerConfig toConfig() {
         RetryPolicy retry =
                 new RetryPolicy(backoffBase.toMillis(), backoffMultiplier, backoffCap.toMillis(), maxAttempts);

@@ -102,7 +102,8 @@ class CliIT {
         Cli.Result enqueued =
                 Cli.run("enqueue", "work", "echo", "--payload", "{\"x\":42}", "--redis-url", server.url());
         String id = enqueued.stdout().trim();
-        Process worker = new ProcessBuilder(Cli.command("worker", "--queues", "work", "--redis-url", server.url()))
+        Process worker = new ProcessBuilder(
+                        Cli.command("worker", "--queues", "work", "--metrics-port", "0", "--redis-url", server.url()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();

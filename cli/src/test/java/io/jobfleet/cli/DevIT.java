@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class DevIT {
     @Test
     void devRunsDemoJobsToCompletionAndStopsOnSigterm() throws Exception {
-        Process process = new ProcessBuilder(Cli.command("dev", "--redis-port", "0", "--api-port", "0"))
+        Process process = new ProcessBuilder(
+                        Cli.command("dev", "--redis-port", "0", "--api-port", "0", "--metrics-port", "0"))
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         List<String> lines = new ArrayList<>();

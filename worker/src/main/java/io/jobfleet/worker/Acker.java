@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Records successes in batches: one thread takes every finished job waiting and acks them with
@@ -29,10 +30,12 @@ final class Acker implements Runnable {
     private final JobStore store;
     private final Retry redisRetry;
     private final Consumer<RunningJob> onRecorded;
+    private final WorkerMetrics metrics;
     private final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
     private volatile boolean stopping;
 
-    Acker(JobStore store, Retry redisRetry, Consumer<RunningJob> onRecorded) {
+    Acker(JobStore store, Retry redisRetry, Consumer<RunningJob> onRecorded, WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.redisRetry = redisRetry;
         this.onRecorded = onRecorded;
@@ -83,8 +86,29 @@ final class Acker implements Runnable {
             for (int i = 0; i < items.size(); i++) {
                 RunningJob run = items.get(i).run();
                 ReportStatus status = statuses.get(i);
+                String outcome =
+                        switch (status) {
+                            case RECORDED, REPEATED -> "succeeded";
+                            case CANCELLED -> "cancelled";
+                            default -> "lost";
+                        };
+                metrics.completed
+                        .labelValues(queue, run.job.record().type(), outcome)
+                        .inc();
+                MDC.put("jobId", run.job.id());
+                MDC.put("queue", queue);
+                MDC.put("attempt", Integer.toString(run.job.attempt()));
+                if (run.job.record().requestId() != null)
+                    MDC.put("requestId", run.job.record().requestId());
                 switch (status) {
-                    case RECORDED, REPEATED -> log.debug("job {} succeeded in {} ms", run.job.id(), run.elapsedMs());
+                    case RECORDED, REPEATED ->
+                        log.atInfo()
+                                .addKeyValue("duration_ms", run.elapsedMs())
+                                .log(
+                                        "job {} ({}) succeeded in {} ms",
+                                        run.job.id(),
+                                        run.job.record().type(),
+                                        run.elapsedMs());
                     case CANCELLED ->
                         log.info("job {} finished, but it was cancelled while running: stays CANCELLED", run.job.id());
                     case STALE ->
@@ -94,6 +118,7 @@ final class Acker implements Runnable {
                                 run.job.id());
                     default -> log.warn("job {} finished, but Redis refused the ack: {}", run.job.id(), status);
                 }
+                MDC.clear();
                 onRecorded.accept(run);
             }
         });

@@ -31,6 +31,20 @@ final class Breakers {
         return settings.enabled() ? registry.circuitBreaker(type) : null;
     }
 
+    /** Each job type's breaker state: 0 closed, 1 open, 2 half-open. */
+    java.util.Map<String, Integer> states() {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        registry.getAllCircuitBreakers()
+                .forEach(b -> out.put(
+                        b.getName(),
+                        switch (b.getState()) {
+                            case OPEN, FORCED_OPEN -> 1;
+                            case HALF_OPEN -> 2;
+                            default -> 0;
+                        }));
+        return out;
+    }
+
     /** How long a job is put back while its breaker is open: half to all of the open period, spread out. */
     Duration handBackDelay() {
         long open = settings.openFor().toMillis();

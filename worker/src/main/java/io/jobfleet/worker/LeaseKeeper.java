@@ -21,8 +21,10 @@ final class LeaseKeeper implements Runnable {
     private final Processor processor;
     private final Outage outage;
     private final AtomicLong leasesLost = new AtomicLong();
+    private final WorkerMetrics metrics;
 
-    LeaseKeeper(WorkerConfig config, JobStore store, Processor processor, Outage outage) {
+    LeaseKeeper(WorkerConfig config, JobStore store, Processor processor, Outage outage, WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.store = store;
         this.processor = processor;
@@ -50,6 +52,7 @@ final class LeaseKeeper implements Runnable {
                         processor.stop(run, "cancelled");
                     } else {
                         leasesLost.incrementAndGet();
+                        metrics.leaseRenewalsLost.labelValues(queue).inc();
                         log.warn("lost the lease on job {} (reaped or claimed elsewhere); stopping it here", id);
                         processor.stop(run, "lease lost");
                     }

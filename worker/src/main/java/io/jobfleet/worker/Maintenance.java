@@ -19,8 +19,10 @@ final class Maintenance {
     private final JobStore store;
     private final QueueStore queues;
     private final Outage outage;
+    private final WorkerMetrics metrics;
 
-    Maintenance(WorkerConfig config, JobStore store, QueueStore queues, Outage outage) {
+    Maintenance(WorkerConfig config, JobStore store, QueueStore queues, Outage outage, WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.store = store;
         this.queues = queues;
@@ -40,6 +42,8 @@ final class Maintenance {
             JobStore.Reaped reaped;
             do {
                 reaped = store.reap(queue, BATCH, config.poisonLimit());
+                if (!reaped.ids().isEmpty())
+                    metrics.orphansRecovered.labelValues(queue).inc(reaped.ids().size());
                 if (reaped.requeued() > 0) {
                     log.warn(
                             "recovered {} jobs of queue {} whose worker stopped renewing their leases: back in pending",

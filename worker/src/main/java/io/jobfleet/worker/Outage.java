@@ -11,8 +11,15 @@ import org.slf4j.LoggerFactory;
 final class Outage {
     private static final Logger log = LoggerFactory.getLogger(Outage.class);
     private final AtomicLong downSince = new AtomicLong();
+    private final WorkerMetrics metrics;
 
+    Outage(WorkerMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Called for every failed call: counted each time, logged only the first time. */
     void down(RuntimeException cause) {
+        metrics.redisErrors.labelValues("worker").inc();
         if (downSince.compareAndSet(0, System.currentTimeMillis())) {
             log.warn(
                     "Redis is unavailable ({}); retrying with backoff. Running jobs go on; their outcomes are"

@@ -42,6 +42,7 @@ final class Processor {
     private final Semaphore slots;
     private final Acker acker;
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+    private final WorkerMetrics metrics;
 
     Processor(
             WorkerConfig config,
@@ -49,7 +50,9 @@ final class Processor {
             Handlers handlers,
             Retry redisRetry,
             ScheduledExecutorService timers,
-            Semaphore slots) {
+            Semaphore slots,
+            WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.store = store;
         this.handlers = handlers;
@@ -57,7 +60,11 @@ final class Processor {
         this.redisRetry = redisRetry;
         this.timers = timers;
         this.slots = slots;
-        this.acker = new Acker(store, redisRetry, this::finish);
+        this.acker = new Acker(store, redisRetry, this::finish, metrics);
+    }
+
+    Breakers breakers() {
+        return breakers;
     }
 
     Acker acker() {
@@ -83,6 +90,11 @@ final class Processor {
 
     private void execute(RunningJob run) {
         ClaimedJob job = run.job;
+        if (job.record().startedAt() > 0 && job.record().enqueuedAt() > 0) {
+            metrics.wait
+                    .labelValues(job.queue())
+                    .observe(Math.max(0, job.record().startedAt() - job.record().enqueuedAt()) / 1000.0);
+        }
         MDC.put("jobId", job.id());
         MDC.put("queue", job.queue());
         MDC.put("attempt", Integer.toString(job.attempt()));
@@ -118,6 +130,7 @@ final class Processor {
                 error = t;
             }
             run.timeoutTask.cancel(false);
+            metrics.duration.labelValues(job.queue(), job.record().type()).observe((System.nanoTime() - started) / 1e9);
             Thread.interrupted(); // an interrupt meant for the handler must not hit the recording below
             if (run.timedOut) error = new JobTimeoutException(job.id(), timeoutMs);
             if (breaker != null && run.ctx.stopReason() == null) {
@@ -166,6 +179,7 @@ final class Processor {
                     : "non-retryable: " + describe(error);
             AttemptError attemptError = AttemptError.of(job.attempt(), error, config.id());
             FailOutcome outcome = report(() -> store.fail(job, attemptError, delay, policy.maxAttempts(), reason));
+            if (outcome.kind() != FailOutcome.Kind.REPEATED) outcome(job, outcome.dead() ? "dead" : "retried");
             if (outcome.dead()) {
                 log.warn("job {} failed and is dead after attempt {}: {}", job.id(), job.attempt(), reason);
             } else if (outcome.kind() == FailOutcome.Kind.RETRY) {
@@ -177,8 +191,10 @@ final class Processor {
                         delay);
             }
         } catch (StaleLeaseException e) {
+            outcome(job, "lost");
             log.warn("job {} failed, but its lease was lost meanwhile: not recorded; its new owner decides", job.id());
         } catch (JobCancelledException e) {
+            outcome(job, "cancelled");
             log.info("job {} stopped: it was cancelled while running", job.id());
         } catch (RuntimeException e) {
             log.error("could not record the failure of job {}; it runs again when its lease expires", job.id(), e);
@@ -196,6 +212,7 @@ final class Processor {
                 store.release(run.job, delay);
                 return null;
             });
+            outcome(run.job, "handed_back");
             log.info("job {} handed back ({}), attempt not spent", run.job.id(), why);
         } catch (StaleLeaseException | JobCancelledException e) {
             log.info("job {} was not handed back: {}", run.job.id(), e.getMessage());
@@ -237,6 +254,7 @@ final class Processor {
                 run.job.id(),
                 reason,
                 config.hungJobGrace().toMillis());
+        outcome(run.job, reason.equals("cancelled") ? "cancelled" : "lost");
         finish(run);
     }
 
@@ -248,6 +266,10 @@ final class Processor {
     /** Runs a report to Redis, retrying while Redis is unavailable (bounded; then the lease expires and the job runs again). */
     private <T> T report(Supplier<T> call) {
         return redisRetry.executeSupplier(call);
+    }
+
+    private void outcome(ClaimedJob job, String outcome) {
+        metrics.completed.labelValues(job.queue(), job.record().type(), outcome).inc();
     }
 
     private static String describe(Throwable error) {

@@ -6,10 +6,12 @@ import io.jobfleet.common.Version;
 import io.jobfleet.common.error.RedisOutOfMemoryException;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.job.WorkerInfo;
+import io.jobfleet.common.metrics.QueueGauges;
 import io.jobfleet.common.redis.JobStore;
 import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.WorkerRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +38,9 @@ public final class Worker implements AutoCloseable {
     private final WorkerConfig config;
     private final JobStore store;
     private final WorkerRegistry registry;
-    private final Outage outage = new Outage();
+    private final WorkerMetrics metrics;
+    private final Outage outage;
+    private final QueueGauges gauges;
     private final Semaphore slots;
     private final ScheduledExecutorService timers;
     private final Processor processor;
@@ -59,6 +63,8 @@ public final class Worker implements AutoCloseable {
                             + " connection, and claims, acks and renewals need more; use at least " + needed);
         }
         this.config = config;
+        this.metrics = new WorkerMetrics(new PrometheusRegistry());
+        this.outage = new Outage(metrics);
         this.store = new JobStore(redis, config.retention());
         this.registry = new WorkerRegistry(redis);
         this.slots = new Semaphore(config.concurrency());
@@ -71,12 +77,21 @@ public final class Worker implements AutoCloseable {
                         .intervalFunction(Backoff.INTERVALS)
                         .retryExceptions(RedisUnavailableException.class)
                         .build());
-        this.processor = new Processor(config, store, handlers, redisRetry, timers, slots);
+        this.processor = new Processor(config, store, handlers, redisRetry, timers, slots, metrics);
+        metrics.slots(() -> processor.running().size(), config.concurrency());
+        metrics.breakers(processor.breakers());
+        this.gauges =
+                new QueueGauges(metrics.registry(), redis, () -> config.queues().keySet());
         Wake wake = new Wake();
         this.fetcher = new Fetcher(config, store, processor, slots, wake, outage);
-        this.leaseKeeper = new LeaseKeeper(config, store, processor, outage);
-        this.maintenance = new Maintenance(config, store, new QueueStore(redis), outage);
+        this.leaseKeeper = new LeaseKeeper(config, store, processor, outage, metrics);
+        this.maintenance = new Maintenance(config, store, new QueueStore(redis), outage, metrics);
         for (String queue : config.queues().keySet()) waiters.add(new QueueWaiter(queue, store, wake, outage));
+    }
+
+    /** This worker's metrics; serve {@code metrics().registry()} on /metrics (jobfleet worker does, on --metrics-port). */
+    public WorkerMetrics metrics() {
+        return metrics;
     }
 
     public String id() {
@@ -108,6 +123,7 @@ public final class Worker implements AutoCloseable {
         every(config.reapEvery(), maintenance::reap);
         every(Duration.ofMinutes(1), maintenance::expireDead);
         every(config.heartbeatEvery(), this::heartbeat);
+        gauges.start();
         log.info(
                 "worker {} started: queues {}, concurrency {}, lease {} ms",
                 config.id(),
@@ -187,6 +203,7 @@ public final class Worker implements AutoCloseable {
         processor.acker().stop();
         joinQuietly(threads.get(1), Duration.ofSeconds(10));
         timers.shutdownNow();
+        gauges.close();
         try {
             registry.remove(config.id());
         } catch (RedisUnavailableException e) {

@@ -43,7 +43,8 @@ public final class JobStore {
             "requestId",
             "traceparent",
             "idemKey",
-            "expiries");
+            "expiries",
+            "startedAt");
 
     private final Redis redis;
     private final Retention retention;

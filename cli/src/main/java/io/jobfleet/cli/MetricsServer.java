@@ -1,0 +1,38 @@
+package io.jobfleet.cli;
+
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** A worker's /metrics endpoint (the Prometheus client's small JDK HTTP server); port -1 turns it off. */
+final class MetricsServer implements AutoCloseable {
+    private final HTTPServer server;
+
+    private MetricsServer(HTTPServer server) {
+        this.server = server;
+    }
+
+    static MetricsServer start(int port, PrometheusRegistry registry) {
+        if (port < 0) return new MetricsServer(null);
+        try {
+            return new MetricsServer(
+                    HTTPServer.builder().port(port).registry(registry).buildAndStart());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    int port() {
+        return server == null ? -1 : server.getPort();
+    }
+
+    String describe() {
+        return server == null ? "" : "; metrics on http://0.0.0.0:" + port() + "/metrics";
+    }
+
+    @Override
+    public void close() {
+        if (server != null) server.close();
+    }
+}
