@@ -3,14 +3,18 @@ package io.jobfleet.worker;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.job.ClaimedJob;
 import io.jobfleet.common.redis.JobStore;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The claim loop, one thread per worker: waits for free slots, claims up to that many jobs
@@ -19,8 +23,10 @@ import java.util.concurrent.Semaphore;
  * {@code claimBatch} jobs, so a deep queue costs one round trip per batch.
  */
 final class Fetcher implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
     private static final long PAUSE_RECHECK_MS = 1_000;
     private static final long IDLE_WAIT_MS = 2_000;
+    private static final java.time.Duration SUSPECT_RETRY = java.time.Duration.ofSeconds(1);
 
     private final WorkerConfig config;
     private final JobStore store;
@@ -30,6 +36,7 @@ final class Fetcher implements Runnable {
     private final Outage outage;
     private final List<String> weighted = new ArrayList<>();
     private final Map<String, Long> pausedUntil = new ConcurrentHashMap<>();
+    private final Deque<RunningJob> suspects = new ArrayDeque<>();
     private volatile boolean running = true;
 
     Fetcher(WorkerConfig config, JobStore store, Processor processor, Semaphore slots, Wake wake, Outage outage) {
@@ -55,6 +62,10 @@ final class Fetcher implements Runnable {
             int free = 0;
             int claimed = 0;
             try {
+                if (!suspects.isEmpty()) {
+                    runSuspects();
+                    continue;
+                }
                 slots.acquire();
                 free = 1 + slots.drainPermits();
                 if (free > config.claimBatch()) {
@@ -95,8 +106,38 @@ final class Fetcher implements Runnable {
             return 0;
         }
         pausedUntil.remove(queue);
-        for (ClaimedJob job : claim.jobs()) processor.start(job);
+        for (ClaimedJob job : claim.jobs()) {
+            if (job.record().expiries() < config.poisonLimit() - 1) {
+                processor.start(job);
+            } else if (suspects.isEmpty()) {
+                suspects.add(processor.hold(job));
+            } else { // one suspect at a time: a crash while holding two would count against both
+                processor.handBack(processor.hold(job), SUSPECT_RETRY, "another suspect job waits to run alone here");
+            }
+        }
         return claim.jobs().size();
+    }
+
+    /**
+     * A job one lease expiry short of the poison limit may be what killed its last workers, or an
+     * innocent job that happened to run beside it. Give it its last chance alone: no new claims,
+     * wait until nothing else runs here, then run it by itself. If it kills this worker too, it
+     * becomes poison alone; innocent jobs never reach the limit. (Earlier expiries run normally,
+     * so an ordinary crash's jobs are recovered at full speed.)
+     */
+    private void runSuspects() throws InterruptedException {
+        while (!suspects.isEmpty() && running) {
+            while (processor.started() > 0 && running) Thread.sleep(10);
+            if (!running) return; // shutdown hands held jobs back unspent
+            RunningJob suspect = suspects.poll();
+            if (suspect.isSettled()) continue; // cancelled or lost while held
+            log.info(
+                    "job {} lost its lease before (expiries {}); running it alone in case it is what killed a worker",
+                    suspect.job.id(),
+                    suspect.job.record().expiries());
+            processor.launch(suspect);
+            while (processor.get(suspect.job.id()) == suspect && running) Thread.sleep(10);
+        }
     }
 
     /** Queues in weighted random order: a queue of weight 3 comes first three times as often as one of weight 1. */

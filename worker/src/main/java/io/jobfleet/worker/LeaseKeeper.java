@@ -47,7 +47,7 @@ final class LeaseKeeper implements Runnable {
                 outage.up();
                 notRenewed.forEach((id, status) -> {
                     RunningJob run = processor.get(id);
-                    if (run == null) return;
+                    if (run == null || run.isSettled()) return; // finished meanwhile: its outcome is being recorded
                     if (status.equals("cancelled")) {
                         processor.stop(run, "cancelled");
                     } else {

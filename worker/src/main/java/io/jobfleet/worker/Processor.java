@@ -81,11 +81,28 @@ final class Processor {
 
     /** Starts a claimed job; the caller has taken a slot for it. */
     void start(ClaimedJob job) {
+        launch(hold(job));
+    }
+
+    /**
+     * Takes a claimed job into this worker without starting it: its lease is renewed and it holds
+     * a slot, but no thread runs it until {@link #launch}. Used to run a suspect job alone.
+     */
+    RunningJob hold(ClaimedJob job) {
         RunningJob run = new RunningJob(job, new JobContext(job, store));
         running.put(job.id(), run);
-        Thread thread = Thread.ofVirtual().name("job-" + job.id()).unstarted(() -> execute(run));
+        return run;
+    }
+
+    void launch(RunningJob run) {
+        Thread thread = Thread.ofVirtual().name("job-" + run.job.id()).unstarted(() -> execute(run));
         run.thread = thread;
         thread.start();
+    }
+
+    /** Jobs that have a thread (started), as opposed to held ones. */
+    long started() {
+        return running.values().stream().filter(r -> r.thread != null).count();
     }
 
     private void execute(RunningJob run) {
