@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             DlqCommand.class,
             WorkersCommand.class,
             AuditCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {

@@ -32,6 +32,9 @@ public final class Redis implements AutoCloseable {
     /** Blocking waits (BLMOVE) last at most this long; the socket allows a little more. */
     public static final Duration MAX_BLOCK = Duration.ofSeconds(2);
 
+    private static final java.util.concurrent.atomic.LongAdder ROUND_TRIPS =
+            new java.util.concurrent.atomic.LongAdder();
+
     private final UnifiedJedis jedis;
     private final RedisSettings settings;
 
@@ -82,12 +85,18 @@ public final class Redis implements AutoCloseable {
         return new Redis(jedis, settings);
     }
 
+    /** Round trips to Redis made by this process so far (a pipeline is one): what jobfleet bench divides by jobs. */
+    public static long roundTrips() {
+        return ROUND_TRIPS.sum();
+    }
+
     public RedisSettings settings() {
         return settings;
     }
 
     /** Runs one command, translating Jedis errors. Use only inside this package. */
     <T> T call(Function<UnifiedJedis, T> command) {
+        ROUND_TRIPS.increment();
         try {
             return command.apply(jedis);
         } catch (JedisException e) {
@@ -97,6 +106,7 @@ public final class Redis implements AutoCloseable {
 
     /** Runs a script by its SHA-1; loads it first if this server has not seen it (NOSCRIPT). */
     Object run(Script script, List<String> keys, List<String> args) {
+        ROUND_TRIPS.increment();
         try {
             try {
                 return jedis.evalsha(script.sha, keys, args);

@@ -1,0 +1,547 @@
+package io.jobfleet.cli;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobfleet.api.ApiConfig;
+import io.jobfleet.api.ApiServer;
+import io.jobfleet.common.job.NewJob;
+import io.jobfleet.common.job.QueueCounts;
+import io.jobfleet.common.job.Retention;
+import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.redis.QueueStore;
+import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.redis.RedisBench;
+import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.worker.Handlers;
+import io.jobfleet.worker.JobContext;
+import io.jobfleet.worker.JobHandler;
+import io.jobfleet.worker.Worker;
+import io.jobfleet.worker.WorkerConfig;
+import io.jobfleet.worker.demo.NoopHandler;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The measurements behind {@code jobfleet bench}. Each phase uses its own queue, deleted after.
+ * Costs come from Redis's own counters (INFO commandstats, INFO cpu, used_memory), which do not
+ * drift with machine noise; rates are wall clock and do.
+ */
+final class Bench {
+    /** One figure: what, how much, and its ratio to this Redis's own limit where one applies. */
+    record Row(
+            String phase,
+            String name,
+            double value,
+            String unit,
+            Double ratio,
+            String ratioTo,
+            Double roundTripsPerJob,
+            Double commandsPerJob,
+            Double redisCpuUsPerJob,
+            String note) {
+        static Row info(String phase, String name, double value, String unit, String note) {
+            return new Row(phase, name, value, unit, null, null, null, null, null, note);
+        }
+    }
+
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private final Redis redis;
+    private final String url;
+    private final boolean quick;
+    private final RedisBench counters;
+    private final JobStore store;
+    private double lpush = Double.NaN;
+    private double lpushClients = Double.NaN;
+    private int clients = 8;
+    private double evalsha = Double.NaN;
+
+    Bench(Redis redis, String url, boolean quick) {
+        this.redis = redis;
+        this.url = url;
+        this.quick = quick;
+        this.counters = new RedisBench(redis);
+        this.store = new JobStore(redis, Retention.DEFAULT);
+    }
+
+    List<Row> baselines() {
+        int n = quick ? 5_000 : 50_000;
+        String key = "jobfleet:{bench}:baseline";
+        lpush = counters.lpushUnpipelined(key, n);
+        try {
+            lpushClients = counters.lpushUnpipelined(key, n * 2, clients);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        double pipelined = counters.lpushPipelined(key, n * 10, 100);
+        evalsha = counters.evalshaTrivial(key, n);
+        return List.of(
+                Row.info(
+                        "baseline",
+                        "LPUSH, unpipelined, 1 client",
+                        lpush,
+                        "ops/s",
+                        "one round trip at a time: latency-bound"),
+                Row.info(
+                        "baseline",
+                        "LPUSH, unpipelined, " + clients + " clients",
+                        lpushClients,
+                        "ops/s",
+                        "what redis-benchmark -P 1 measures; the base of the multi-client ratios"),
+                Row.info("baseline", "LPUSH, pipelined by 100, 1 client", pipelined, "ops/s", ""),
+                Row.info(
+                        "baseline",
+                        "EVALSHA return 1, 1 client",
+                        evalsha,
+                        "ops/s",
+                        "the base of the single-producer ratio"));
+    }
+
+    List<Row> enqueue(int producers, int batch) throws Exception {
+        ensureBaselines();
+        List<Row> rows = new ArrayList<>();
+        String q = "bench-enqueue";
+        int single = quick ? 2_000 : 20_000;
+        RedisBench.Snapshot before = begin();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < single; i++) store.enqueue(NewJob.of(q, "noop", payload(i)));
+        rows.add(row("enqueue", "single, 1 producer in flight", single, t0, before, evalsha, "EVALSHA"));
+        counters.clear(q);
+
+        int concurrent = quick ? 4_000 : 80_000;
+        before = begin();
+        t0 = System.nanoTime();
+        parallel(producers, concurrent, i -> store.enqueue(NewJob.of(q, "noop", payload(i))));
+        rows.add(row(
+                "enqueue",
+                "single, " + producers + " producers",
+                concurrent,
+                t0,
+                before,
+                lpushClients,
+                "LPUSH " + clients + "-client"));
+        counters.clear(q);
+
+        int total = quick ? 10_000 : 200_000;
+        before = begin();
+        t0 = System.nanoTime();
+        for (int done = 0; done < total; done += batch) {
+            List<NewJob> jobs = new ArrayList<>(batch);
+            for (int i = 0; i < Math.min(batch, total - done); i++) jobs.add(NewJob.of(q, "noop", JSON.objectNode()));
+            store.enqueue(jobs, 0);
+        }
+        Row batched = row(
+                "enqueue",
+                "batch of " + batch + ", 1 producer",
+                total,
+                t0,
+                before,
+                lpushClients,
+                "LPUSH " + clients + "-client");
+        RedisBench.Snapshot after = counters.snapshot();
+        rows.add(batched);
+        rows.add(new Row(
+                "enqueue",
+                "Redis memory per queued no-op job",
+                (double) after.minus(before).usedMemory() / total,
+                "bytes",
+                null,
+                null,
+                null,
+                null,
+                null,
+                "job hash + pending list entry; payload {}"));
+        counters.clear(q);
+        return rows;
+    }
+
+    List<Row> api(int clients, int batch) throws Exception {
+        ensureBaselines();
+        List<Row> rows = new ArrayList<>();
+        String q = "bench-api";
+        try (ApiServer server = new ApiServer(redis, ApiConfig.openForDev().withAddress("127.0.0.1", 0)).start()) {
+            HttpClient http = HttpClient.newBuilder()
+                    .executor(Executors.newVirtualThreadPerTaskExecutor())
+                    .build();
+            URI single = URI.create("http://127.0.0.1:" + server.port() + "/v1/queues/" + q + "/jobs");
+            URI batched = URI.create("http://127.0.0.1:" + server.port() + "/v1/queues/" + q + "/jobs/batch");
+            String body = "{\"type\":\"noop\",\"payload\":{\"n\":1}}";
+            StringBuilder many = new StringBuilder("{\"jobs\":[");
+            for (int i = 0; i < batch; i++) many.append(i == 0 ? "" : ",").append(body);
+            String batchBody = many.append("]}").toString();
+            parallel(clients, quick ? 200 : 2_000, i -> post(http, single, body)); // warm up
+            counters.clear(q);
+
+            int requests = quick ? 2_000 : 20_000;
+            Recorder latency = new Recorder(3);
+            RedisBench.Snapshot before = begin();
+            long t0 = System.nanoTime();
+            parallel(clients, requests, i -> {
+                long start = System.nanoTime();
+                post(http, single, body);
+                latency.recordValue((System.nanoTime() - start) / 1_000);
+            });
+            Histogram h = latency.getIntervalHistogram();
+            rows.add(withNote(
+                    row(
+                            "api",
+                            "POST /jobs, " + clients + " clients",
+                            requests,
+                            t0,
+                            before,
+                            lpushClients,
+                            "LPUSH 8-client"),
+                    "p50 " + ms(h, 50) + " ms, p99 " + ms(h, 99) + " ms per request"));
+            counters.clear(q);
+
+            int batches = quick ? 40 : 400;
+            before = begin();
+            t0 = System.nanoTime();
+            Recorder batchLatency = new Recorder(3);
+            parallel(clients, batches, i -> {
+                long start = System.nanoTime();
+                post(http, batched, batchBody);
+                batchLatency.recordValue((System.nanoTime() - start) / 1_000);
+            });
+            h = batchLatency.getIntervalHistogram();
+            rows.add(withNote(
+                    row(
+                            "api",
+                            "POST /jobs/batch of " + batch + ", " + clients + " clients",
+                            batches * batch,
+                            t0,
+                            before,
+                            lpushClients,
+                            "LPUSH 8-client"),
+                    "p50 " + ms(h, 50) + " ms, p99 " + ms(h, 99) + " ms per request"));
+            counters.clear(q);
+        }
+        return rows;
+    }
+
+    List<Row> drain(int total, int workerCount, int concurrency) throws Exception {
+        ensureBaselines();
+        String q = "bench-drain";
+        fill(q, total);
+        System.gc();
+        long heapBefore = heapUsed();
+        RedisBench.Snapshot before = begin();
+        long t0 = System.nanoTime();
+        List<Worker> workers = new ArrayList<>();
+        List<Redis> pools = new ArrayList<>();
+        long[] heapMax = {0};
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                heapMax[0] = Math.max(heapMax[0], heapUsed());
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            for (int w = 0; w < workerCount; w++) {
+                Redis pool = Redis.connect(RedisSettings.fromUrl(url).withPoolSize(16));
+                pools.add(pool);
+                Worker worker = new Worker(pool, config(q, concurrency), new Handlers().add(new NoopHandler()));
+                workers.add(worker);
+                worker.start();
+            }
+            awaitDrained(q);
+        } finally {
+            long elapsed = System.nanoTime() - t0;
+            sampler.interrupt();
+            workers.forEach(Worker::stop);
+            pools.forEach(Redis::close);
+            t0 = System.nanoTime() - elapsed;
+        }
+        Row rate = row(
+                "drain",
+                total + " no-op jobs, " + workerCount + " worker(s) x " + concurrency + " slots",
+                total,
+                t0,
+                before,
+                lpushClients,
+                "LPUSH 8-client");
+        counters.clear(q);
+        return List.of(
+                rate,
+                new Row(
+                        "drain",
+                        "worker heap while draining (used, sampled)",
+                        heapMax[0] / 1e6,
+                        "MB",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        "before: " + Math.round(heapBefore / 1e6) + " MB after GC; max heap "
+                                + Runtime.getRuntime().maxMemory() / 1_000_000 + " MB"));
+    }
+
+    List<Row> latency(int rate, int seconds, int concurrency) throws Exception {
+        String q = "bench-latency";
+        long period = 1_000_000_000L / rate;
+        Recorder toStart = new Recorder(3);
+        Recorder toDone = new Recorder(3);
+        AtomicLong finished = new AtomicLong();
+        JobHandler timed = new JobHandler() {
+            @Override
+            public String type() {
+                return "bench.latency";
+            }
+
+            @Override
+            public Object handle(JobContext ctx) {
+                long intended = ctx.payload().get("t").asLong();
+                toStart.recordValue(Math.max(0, System.nanoTime() - intended) / 1_000);
+                toDone.recordValue(Math.max(0, System.nanoTime() - intended) / 1_000);
+                finished.incrementAndGet();
+                return null;
+            }
+        };
+        int total = rate * seconds;
+        try (Redis pool = Redis.connect(RedisSettings.fromUrl(url).withPoolSize(16))) {
+            Worker worker = new Worker(pool, config(q, concurrency), new Handlers().add(timed));
+            worker.start();
+            try {
+                long start = System.nanoTime();
+                for (int i = 0; i < total; i++) {
+                    long intended = start + i * period; // measured from the intended send time: no coordinated omission
+                    long wait = intended - System.nanoTime();
+                    if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    ObjectNode payload = JSON.objectNode().put("t", intended);
+                    store.enqueue(NewJob.of(q, "bench.latency", payload));
+                }
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (finished.get() < total && System.currentTimeMillis() < deadline) Thread.sleep(10);
+            } finally {
+                worker.stop();
+            }
+        }
+        counters.clear(q);
+        Histogram start = toStart.getIntervalHistogram();
+        Histogram done = toDone.getIntervalHistogram();
+        String label = rate + " jobs/s for " + seconds + " s";
+        return List.of(
+                new Row(
+                        "latency",
+                        "enqueue -> start p50, " + label,
+                        start.getValueAtPercentile(50) / 1000.0,
+                        "ms",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        ""),
+                new Row(
+                        "latency",
+                        "enqueue -> start p99",
+                        start.getValueAtPercentile(99) / 1000.0,
+                        "ms",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        ""),
+                new Row(
+                        "latency",
+                        "enqueue -> start p99.9",
+                        start.getValueAtPercentile(99.9) / 1000.0,
+                        "ms",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        ""),
+                new Row(
+                        "latency",
+                        "enqueue -> done p50",
+                        done.getValueAtPercentile(50) / 1000.0,
+                        "ms",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        "done = handler returned; its ack follows in the next acker batch"),
+                new Row(
+                        "latency",
+                        "enqueue -> done p99",
+                        done.getValueAtPercentile(99) / 1000.0,
+                        "ms",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        ""),
+                new Row(
+                        "latency",
+                        "enqueue -> done p99.9",
+                        done.getValueAtPercentile(99.9) / 1000.0,
+                        "ms",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        ""));
+    }
+
+    static void print(List<Row> rows, PrintStream out) {
+        Table table = new Table(
+                "PHASE", "WHAT", "VALUE", "UNIT", "RATIO", "TRIPS/JOB", "REDIS CMDS/JOB", "REDIS CPU us/JOB", "NOTE");
+        for (Row r : rows) {
+            table.row(
+                    r.phase(),
+                    r.name(),
+                    format(r.value()),
+                    r.unit(),
+                    r.ratio() == null ? "" : String.format("%.2f x %s", r.ratio(), r.ratioTo()),
+                    r.roundTripsPerJob() == null ? "" : String.format("%.2f", r.roundTripsPerJob()),
+                    r.commandsPerJob() == null ? "" : String.format("%.2f", r.commandsPerJob()),
+                    r.redisCpuUsPerJob() == null ? "" : String.format("%.1f", r.redisCpuUsPerJob()),
+                    r.note());
+        }
+        table.print(out);
+    }
+
+    private void ensureBaselines() {
+        if (Double.isNaN(lpush)) baselines();
+    }
+
+    private Row row(
+            String phase,
+            String name,
+            long jobs,
+            long startNanos,
+            RedisBench.Snapshot before,
+            double limit,
+            String limitName) {
+        double rate = jobs / ((System.nanoTime() - startNanos) / 1e9);
+        long trips = Redis.roundTrips() - tripsAtStart;
+        RedisBench.Snapshot delta = counters.snapshot().minus(before);
+        return new Row(
+                phase,
+                name,
+                rate,
+                "jobs/s",
+                rate / limit,
+                limitName + " unpipelined".replace("EVALSHA unpipelined", "EVALSHA"),
+                (double) trips / jobs,
+                (double) delta.calls() / jobs,
+                delta.cpuSeconds() * 1e6 / jobs,
+                "");
+    }
+
+    private long tripsAtStart;
+
+    /** Takes Redis's counters and this process's round-trip count at the start of a measured run. */
+    private RedisBench.Snapshot begin() {
+        RedisBench.Snapshot snapshot = counters.snapshot();
+        tripsAtStart = Redis.roundTrips();
+        return snapshot;
+    }
+
+    private static Row withNote(Row r, String note) {
+        return new Row(
+                r.phase(),
+                r.name(),
+                r.value(),
+                r.unit(),
+                r.ratio(),
+                r.ratioTo(),
+                r.roundTripsPerJob(),
+                r.commandsPerJob(),
+                r.redisCpuUsPerJob(),
+                note);
+    }
+
+    private void fill(String q, int total) {
+        for (int done = 0; done < total; done += 1000) {
+            List<NewJob> jobs = new ArrayList<>(1000);
+            for (int i = 0; i < Math.min(1000, total - done); i++) jobs.add(NewJob.of(q, "noop", JSON.objectNode()));
+            store.enqueue(jobs, 0);
+        }
+    }
+
+    private void awaitDrained(String q) throws InterruptedException {
+        QueueStore queues = new QueueStore(redis);
+        while (true) {
+            QueueCounts c = queues.counts(q);
+            if (c.pending() == 0 && c.active() == 0 && c.scheduled() == 0) return;
+            Thread.sleep(20);
+        }
+    }
+
+    private static WorkerConfig config(String q, int concurrency) {
+        return WorkerConfig.builder()
+                .queues(q)
+                .concurrency(concurrency)
+                .claimBatch(concurrency)
+                .breaker(WorkerConfig.BreakerSettings.OFF)
+                .build();
+    }
+
+    private static void parallel(int threads, int total, ThrowingIntConsumer task) throws Exception {
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<?>> futures = new ArrayList<>();
+            AtomicLong next = new AtomicLong();
+            for (int t = 0; t < threads; t++) {
+                futures.add(pool.submit(() -> {
+                    long i;
+                    while ((i = next.getAndIncrement()) < total) task.accept((int) i);
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) f.get();
+        }
+    }
+
+    private interface ThrowingIntConsumer {
+        void accept(int i) throws Exception;
+    }
+
+    private static void post(HttpClient http, URI uri, String body) throws Exception {
+        HttpResponse<Void> response = http.send(
+                HttpRequest.newBuilder(uri)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() >= 300)
+            throw new IllegalStateException("API answered " + response.statusCode() + " to " + uri);
+    }
+
+    private static ObjectNode payload(int i) {
+        return JSON.objectNode().put("n", i);
+    }
+
+    private static String ms(Histogram h, double percentile) {
+        return String.format("%.2f", h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    private static long heapUsed() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static String format(double v) {
+        return v >= 100 ? String.format("%,.0f", v) : String.format("%.2f", v);
+    }
+}

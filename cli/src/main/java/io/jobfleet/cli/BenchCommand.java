@@ -1,0 +1,138 @@
+package io.jobfleet.cli;
+
+import ch.qos.logback.classic.Level;
+import io.jobfleet.common.job.Json;
+import io.jobfleet.common.redis.EmbeddedRedis;
+import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.redis.RedisSettings;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Throughput, latency and cost against a real Redis (an embedded one unless --redis-url is given), with every",
+            "guarantee on: leases, fencing, idempotency registry, retries. Every figure is also given as a ratio to this",
+            "Redis's own limits (unpipelined and pipelined LPUSH, EVALSHA of a trivial script) measured in the same run."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  jobfleet bench                                  # the full run written down in docs/benchmarks.md",
+            "  jobfleet bench --quick --json                   # a smoke run (CI)",
+            "  jobfleet bench --only drain --jobs 1000000 --redis-url redis://localhost:6379"
+        })
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    RedisOptions redis;
+
+    @Option(
+            names = "--jobs",
+            defaultValue = "100000",
+            description = "Backlog drained by the workers (default ${DEFAULT-VALUE})")
+    int jobs;
+
+    @Option(
+            names = "--producers",
+            defaultValue = "8",
+            description = "Concurrent producers for the concurrent enqueue (default ${DEFAULT-VALUE})")
+    int producers;
+
+    @Option(names = "--batch", defaultValue = "100", description = "Jobs per batch enqueue (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(
+            names = "--workers",
+            defaultValue = "1",
+            description = "In-process workers for the drain, each with its own pool (default ${DEFAULT-VALUE})")
+    int workers;
+
+    @Option(names = "--concurrency", defaultValue = "64", description = "Slots per worker (default ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Option(
+            names = "--rate",
+            defaultValue = "500",
+            description = "Jobs/s for the latency run (default ${DEFAULT-VALUE})")
+    int rate;
+
+    @Option(
+            names = "--latency-seconds",
+            defaultValue = "20",
+            description = "Length of the latency run (default ${DEFAULT-VALUE})")
+    int latencySeconds;
+
+    @Option(
+            names = "--only",
+            split = ",",
+            paramLabel = "PHASE",
+            description = "Run only these phases: baseline, enqueue, api, drain, latency (default: all)")
+    Set<String> only;
+
+    @Option(names = "--quick", description = "A short smoke run: small counts, a 3 s latency run")
+    boolean quick;
+
+    @Option(names = "--json", description = "Print the results as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.jobfleet"))
+                .setLevel(Level.WARN); // no per-job lines
+        if (quick) {
+            jobs = Math.min(jobs, 5_000);
+            latencySeconds = Math.min(latencySeconds, 3);
+        }
+        EmbeddedRedis embedded = null;
+        String url = redis.url;
+        if (!redis.given()) {
+            embedded = EmbeddedRedis.start(null, 0, List.of());
+            url = embedded.url();
+        }
+        try (Redis connection =
+                Redis.connect(RedisSettings.fromUrl(url).withPoolSize(Math.max(32, producers * 2 + 8)))) {
+            Bench bench = new Bench(connection, url, quick);
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put(
+                    "redis",
+                    Map.of(
+                            "version",
+                            connection.info("server", "redis_version"),
+                            "url",
+                            embedded == null ? "given" : "embedded",
+                            "appendonly",
+                            connection.info("persistence", "aof_enabled")));
+            List<Bench.Row> rows = new ArrayList<>();
+            if (run("baseline")) rows.addAll(bench.baselines());
+            if (run("enqueue")) rows.addAll(bench.enqueue(producers, batch));
+            if (run("api")) rows.addAll(bench.api(producers, batch));
+            if (run("drain")) rows.addAll(bench.drain(jobs, workers, concurrency));
+            if (run("latency")) rows.addAll(bench.latency(rate, latencySeconds, concurrency));
+            report.put("results", rows);
+            if (json) {
+                System.out.println(Json.write(report));
+            } else {
+                System.out.println("jobfleet bench: Redis " + connection.info("server", "redis_version") + " ("
+                        + (embedded == null ? url.replaceAll("//[^@/]*@", "//***@") : "embedded") + "), "
+                        + Runtime.getRuntime().availableProcessors() + " cores");
+                Bench.print(rows, System.out);
+            }
+        } finally {
+            if (embedded != null) embedded.close();
+        }
+        return Main.OK;
+    }
+
+    private boolean run(String phase) {
+        return only == null || only.contains(phase);
+    }
+}
