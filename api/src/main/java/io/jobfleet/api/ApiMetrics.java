@@ -35,6 +35,7 @@ final class ApiMetrics {
             .register(registry);
 
     ApiMetrics(Supplier<Integer> breakerState) {
+        redisErrors.labelValues("api"); // exported at 0 from the start, so rate() sees the first error
         GaugeWithCallback.builder()
                 .name("jobfleet_circuit_breaker_state")
                 .help("Circuit breaker state: 0 closed, 1 open, 2 half-open")

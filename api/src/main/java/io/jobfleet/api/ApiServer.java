@@ -235,6 +235,19 @@ public final class ApiServer implements AutoCloseable {
         return traceparent != null && TRACEPARENT.matcher(traceparent).matches() ? traceparent : null;
     }
 
+    /**
+     * Writes the audit entry of an action that has already taken effect. If that write fails
+     * (Redis full or gone) the action still happened, so it is logged, not answered as an error:
+     * a 503 would tell the client its cancel or resume failed when it did not.
+     */
+    static void audited(String action, Runnable record) {
+        try {
+            record.run();
+        } catch (RuntimeException e) {
+            log.warn("{} took effect but its audit entry was not written: {}", action, e.getMessage());
+        }
+    }
+
     static void send(Context ctx, int status, Object body) {
         ctx.status(status).contentType("application/json").result(Json.write(body));
     }

@@ -134,8 +134,14 @@ final class JobRoutes {
         JobRecord record = load(ctx);
         JobState was = guard.call(() -> store.cancel(record.queue(), record.id()));
         if (was != JobState.CANCELLED) {
-            guard.run(() -> audit.record(
-                    ApiServer.actor(ctx), "cancel", record.queue(), 1, Map.of("id", record.id(), "was", was.name())));
+            ApiServer.audited(
+                    "cancel of job " + record.id(),
+                    () -> guard.run(() -> audit.record(
+                            ApiServer.actor(ctx),
+                            "cancel",
+                            record.queue(),
+                            1,
+                            Map.of("id", record.id(), "was", was.name()))));
         }
         ApiServer.send(
                 ctx,

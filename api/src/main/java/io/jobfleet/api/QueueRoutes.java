@@ -58,8 +58,11 @@ final class QueueRoutes {
         guard.run(() -> {
             if (paused) queues.pause(queue);
             else queues.resume(queue);
-            audit.record(ApiServer.actor(ctx), paused ? "pause" : "resume", queue, 0, Map.of());
         });
+        ApiServer.audited(
+                (paused ? "pause" : "resume") + " of queue " + queue,
+                () -> guard.run(
+                        () -> audit.record(ApiServer.actor(ctx), paused ? "pause" : "resume", queue, 0, Map.of())));
         ApiServer.send(ctx, 200, Map.of("queue", queue, "paused", paused));
     }
 
