@@ -221,8 +221,8 @@ final class Processor {
     }
 
     /** Puts a job back without spending its attempt: at shutdown, or while its type's breaker is open. */
-    void handBack(RunningJob run, Duration delay, String why) {
-        if (!run.settle()) return;
+    boolean handBack(RunningJob run, Duration delay, String why) {
+        if (!run.settle()) return false;
         run.interrupt("handed back: " + why);
         try {
             report(() -> {
@@ -231,6 +231,7 @@ final class Processor {
             });
             outcome(run.job, "handed_back");
             log.info("job {} handed back ({}), attempt not spent", run.job.id(), why);
+            return true;
         } catch (StaleLeaseException | JobCancelledException e) {
             log.info("job {} was not handed back: {}", run.job.id(), e.getMessage());
         } catch (RuntimeException e) {
@@ -238,6 +239,7 @@ final class Processor {
         } finally {
             finish(run);
         }
+        return false;
     }
 
     /** Asks a running job to stop: it was cancelled, or its lease was lost. Whatever it reports is then refused by Redis. */

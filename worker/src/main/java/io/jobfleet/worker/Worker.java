@@ -80,6 +80,7 @@ public final class Worker implements AutoCloseable {
         this.processor = new Processor(config, store, handlers, redisRetry, timers, slots, metrics);
         metrics.slots(() -> processor.running().size(), config.concurrency());
         metrics.breakers(processor.breakers());
+        metrics.zero(config.queues().keySet());
         this.gauges =
                 new QueueGauges(metrics.registry(), redis, () -> config.queues().keySet());
         Wake wake = new Wake();
@@ -195,10 +196,7 @@ public final class Worker implements AutoCloseable {
         }
         int handedBack = 0;
         for (RunningJob run : processor.running()) {
-            if (!run.isSettled()) {
-                processor.handBack(run, Duration.ZERO, "worker shutting down");
-                handedBack++;
-            }
+            if (processor.handBack(run, Duration.ZERO, "worker shutting down")) handedBack++;
         }
         processor.acker().stop();
         joinQuietly(threads.get(1), Duration.ofSeconds(10));

@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -48,7 +47,8 @@ public final class JobStore {
 
     private final Redis redis;
     private final Retention retention;
-    private final Set<String> registeredQueues = ConcurrentHashMap.newKeySet();
+    /** When each queue was last added to the fleet's queue set; refreshed every minute, so a lost set heals. */
+    private final Map<String, Long> registeredQueues = new ConcurrentHashMap<>();
 
     public JobStore(Redis redis, Retention retention) {
         this.redis = redis;
@@ -152,14 +152,11 @@ public final class JobStore {
     }
 
     private void register(String queue) {
-        if (registeredQueues.add(queue)) {
-            try {
-                redis.call(j -> j.sadd(Keys.queues(), queue));
-            } catch (RuntimeException e) {
-                registeredQueues.remove(queue);
-                throw e;
-            }
-        }
+        long now = System.currentTimeMillis();
+        Long last = registeredQueues.get(queue);
+        if (last != null && now - last < 60_000) return;
+        redis.call(j -> j.sadd(Keys.queues(), queue));
+        registeredQueues.put(queue, now);
     }
 
     /** Claims up to {@code max} jobs (QUEUED -> ACTIVE), each leased to {@code worker} for {@code lease}. */
