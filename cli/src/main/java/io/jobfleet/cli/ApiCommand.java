@@ -4,6 +4,7 @@ import io.jobfleet.api.ApiConfig;
 import io.jobfleet.api.ApiServer;
 import io.jobfleet.api.Tokens;
 import io.jobfleet.common.error.ConfigException;
+import io.jobfleet.common.job.Redaction;
 import io.jobfleet.common.redis.Redis;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
         description = {
             "Run the HTTP submission API until SIGTERM. Bearer tokens come from --tokens-file or JOBFLEET_API_TOKENS:",
             "entries 'NAME ROLE[,ROLE] sha256:HEX' (roles submit, read, admin), one a line or separated by ';'.",
-            "Hash a token with: printf %s \"$TOKEN\" | sha256sum"
+            "Hash a token with: printf %%s \"$TOKEN\" | sha256sum"
         },
         footer = {
             "",
@@ -121,6 +122,7 @@ final class ApiCommand implements Callable<Integer> {
         }
         return ApiConfig.defaults(tokens)
                 .withAddress(host, port)
-                .withLimits(maxBody, maxBatch, defaultPending, byQueue);
+                .withLimits(maxBody, maxBatch, defaultPending, byQueue)
+                .withRedaction(Redaction.parse(System.getenv("JOBFLEET_REDACT_FIELDS")));
     }
 }

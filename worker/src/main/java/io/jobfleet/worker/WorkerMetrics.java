@@ -75,6 +75,18 @@ public final class WorkerMetrics {
                 .register(registry);
     }
 
+    /**
+     * Exports the counters of rare events at 0 from the start, so that rate() and increase() see
+     * their first increment and dashboards show 0 rather than no data.
+     */
+    void zero(Iterable<String> queues) {
+        for (String queue : queues) {
+            orphansRecovered.labelValues(queue);
+            leaseRenewalsLost.labelValues(queue);
+        }
+        redisErrors.labelValues("worker");
+    }
+
     void breakers(Breakers breakers) {
         GaugeWithCallback.builder()
                 .name("jobfleet_circuit_breaker_state")
