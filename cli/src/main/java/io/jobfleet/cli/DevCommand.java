@@ -108,7 +108,13 @@ final class DevCommand implements Callable<Integer> {
                             },
                             "jobfleet-shutdown"));
             worker.start();
-            ApiServer api = new ApiServer(connection, ApiConfig.openForDev().withAddress("127.0.0.1", apiPort)).start();
+            ApiServer api = new ApiServer(
+                            connection,
+                            ApiConfig.openForDev()
+                                    .withAddress("127.0.0.1", apiPort)
+                                    .withRedaction(io.jobfleet.common.job.Redaction.parse(
+                                            System.getenv("JOBFLEET_REDACT_FIELDS"))))
+                    .start();
             apiServer = api;
             String base = "http://127.0.0.1:" + api.port();
             MetricsServer metrics =

@@ -100,6 +100,8 @@ final class Acker implements Runnable {
                 MDC.put("attempt", Integer.toString(run.job.attempt()));
                 if (run.job.record().requestId() != null)
                     MDC.put("requestId", run.job.record().requestId());
+                String traceparent = run.job.record().traceparent();
+                if (traceparent != null && traceparent.length() >= 35) MDC.put("traceId", traceparent.substring(3, 35));
                 switch (status) {
                     case RECORDED, REPEATED ->
                         log.atInfo()

@@ -116,6 +116,8 @@ final class Processor {
         MDC.put("queue", job.queue());
         MDC.put("attempt", Integer.toString(job.attempt()));
         if (job.record().requestId() != null) MDC.put("requestId", job.record().requestId());
+        String traceparent = job.record().traceparent();
+        if (traceparent != null && traceparent.length() >= 35) MDC.put("traceId", traceparent.substring(3, 35));
         try {
             JobHandler handler = handlers.get(job.record().type());
             if (handler == null) {

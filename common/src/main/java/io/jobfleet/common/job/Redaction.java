@@ -22,7 +22,7 @@ public record Redaction(Set<String> fields) {
         fields = fields.stream().map(f -> f.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
     }
 
-    /** From a comma-separated list such as {@code JOBFLEET_REDACT_FIELDS=password,ssn,card.number}. */
+    /** From a comma-separated list of field names such as {@code JOBFLEET_REDACT_FIELDS=password,ssn,cardNumber}. */
     public static Redaction parse(String list) {
         if (list == null || list.isBlank()) return NONE;
         return new Redaction(Arrays.stream(list.split(","))
