@@ -25,9 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -354,7 +356,8 @@ final class DlqCommand {
                 if (batch.isEmpty()) break;
                 int moved = mover.apply(batch);
                 done += moved;
-                offset += batch.size() - moved;
+                // a stale id (no job hash) leaves the set without counting as moved: count what stayed
+                if (moved < batch.size()) offset += stayed(dead, queue, offset, batch);
                 pace(rate, done, started);
                 progress.update(done);
             }
@@ -383,6 +386,17 @@ final class DlqCommand {
         }
         progress.finish(done);
         return done;
+    }
+
+    /**
+     * How many of {@code batch}, read from {@code offset}, are still dead. The ones that stayed
+     * keep their order and now sit first from {@code offset} on, so one re-read of the window tells.
+     */
+    private static int stayed(DeadLetters dead, String queue, long offset, List<String> batch) {
+        Set<String> ids = new HashSet<>(batch);
+        int stayed = 0;
+        for (String id : dead.ids(queue, offset, batch.size())) if (ids.contains(id)) stayed++;
+        return stayed;
     }
 
     private static void pace(Integer rate, long done, long startedNanos) {

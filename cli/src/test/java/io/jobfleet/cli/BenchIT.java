@@ -1,0 +1,52 @@
+package io.jobfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobfleet.common.job.Json;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A smoke run of jobfleet bench as a user runs it: it works and its numbers are sane. Speed is
+ * not asserted (the machine is shared); counts that do not drift are.
+ */
+class BenchIT {
+    @Test
+    void quickBenchRunsEveryPhaseWithSaneNumbers() throws Exception {
+        Cli.Result run = Cli.run("bench", "--quick", "--json");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        JsonNode report = Json.read(run.stdout());
+        assertThat(report.path("redis").path("version").asText()).matches("\\d+\\.\\d+\\.\\d+");
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (JsonNode row : report.path("results")) rows.put(row.path("name").asText(), row);
+        System.out.println("BenchIT: " + rows.keySet());
+
+        for (JsonNode row : report.path("results")) {
+            assertThat(row.path("value").asDouble())
+                    .as(row.path("name").asText())
+                    .isPositive();
+        }
+        JsonNode single = rows.get("single, 1 producer in flight");
+        assertThat(single.path("roundTripsPerJob").asDouble())
+                .as("one script call per enqueue")
+                .isEqualTo(1.0);
+        JsonNode batch = rows.get("batch of 100, 1 producer");
+        assertThat(batch.path("roundTripsPerJob").asDouble())
+                .as("one call per 100 jobs")
+                .isLessThan(0.02);
+        JsonNode drain = rows.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("5000 no-op jobs"))
+                .findFirst()
+                .orElseThrow()
+                .getValue();
+        assertThat(drain.path("roundTripsPerJob").asDouble())
+                .as("claims and acks are batched: under 3 round trips per job")
+                .isLessThan(3.0);
+        assertThat(rows.get("Redis memory per queued no-op job").path("value").asDouble())
+                .as("bytes per queued job")
+                .isBetween(50.0, 1000.0);
+        assertThat(rows.get("enqueue -> start p50, 500 jobs/s for 3 s")).isNotNull();
+    }
+}
