@@ -42,7 +42,7 @@ import picocli.CommandLine.Parameters;
         description = "The dead-letter queue: see what failed and why, export it, redrive it, purge it.",
         footer = {
             "",
-            "The drain procedure (docs/operations.md):",
+            "Examples, the drain procedure of docs/operations.md:",
             "  jobfleet dlq list ingest --summary                       # what failed, grouped by error",
             "  jobfleet dlq export ingest --output dead.jsonl           # keep a copy first",
             "  jobfleet dlq requeue ingest --error PartnerTimeout --dry-run",
@@ -54,6 +54,13 @@ final class DlqCommand {
 
     @Command(
             name = "list",
+            footer = {
+                "",
+                "Examples:",
+                "  jobfleet dlq list ingest --summary",
+                "  jobfleet dlq list ingest --type fetch --error timeout --older-than 2h --limit 20",
+                "  jobfleet dlq list ingest --cursor 20 --json"
+            },
             mixinStandardHelpOptions = true,
             description = "Dead jobs, oldest death first, with their last error; --summary groups them by error.")
     int list(
@@ -128,6 +135,7 @@ final class DlqCommand {
 
     @Command(
             name = "show",
+            footer = {"", "Example:", "  jobfleet dlq show ingest 01jc4x7q8r2m5t9v0wz3 --no-payload"},
             mixinStandardHelpOptions = true,
             description = "One dead job: the whole record with every attempt's error.")
     int show(
@@ -157,6 +165,14 @@ final class DlqCommand {
 
     @Command(
             name = "requeue",
+            footer = {
+                "",
+                "Examples:",
+                "  jobfleet dlq requeue ingest --error PartnerTimeout --dry-run",
+                "  jobfleet dlq requeue ingest --all --rate 500",
+                "  jobfleet dlq requeue ingest 01jc4x7q8r2m5t9v0wz3 --reset-attempts",
+                "  jobfleet dlq requeue ingest --type fetch --to-queue ingest-retry"
+            },
             mixinStandardHelpOptions = true,
             description = {
                 "Move dead jobs back to pending: by id, by filter, or --all. Jobs move in atomic batches of 1000, so an",
@@ -205,6 +221,12 @@ final class DlqCommand {
 
     @Command(
             name = "purge",
+            footer = {
+                "",
+                "Examples:",
+                "  jobfleet dlq purge ingest --older-than 7d --dry-run",
+                "  jobfleet dlq purge ingest --error SchemaError --yes"
+            },
             mixinStandardHelpOptions = true,
             description = {
                 "Delete dead jobs for good: by id, by filter, or --all. Export them first (dlq export).",
@@ -235,6 +257,12 @@ final class DlqCommand {
 
     @Command(
             name = "export",
+            footer = {
+                "",
+                "Examples:",
+                "  jobfleet dlq export ingest --output dead.jsonl",
+                "  jobfleet dlq export ingest --format csv --type fetch > dead.csv"
+            },
             mixinStandardHelpOptions = true,
             description =
                     "Write dead jobs (whole records with payload and errors) as JSON lines or CSV, streamed in constant memory.")

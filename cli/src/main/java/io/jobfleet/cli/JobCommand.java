@@ -27,6 +27,7 @@ import picocli.CommandLine.Parameters;
 final class JobCommand {
     @Command(
             name = "show",
+            footer = {"", "Example:", "  jobfleet job show default 01jc4x7q8r2m5t9v0wz3"},
             mixinStandardHelpOptions = true,
             description = "Print the job record as JSON: state, attempts, errors, result.")
     int show(
@@ -50,6 +51,7 @@ final class JobCommand {
 
     @Command(
             name = "cancel",
+            footer = {"", "Example:", "  jobfleet job cancel default 01jc4x7q8r2m5t9v0wz3"},
             mixinStandardHelpOptions = true,
             description = "Cancel a queued, scheduled or running job. A running job stops within about a second.")
     int cancel(

@@ -30,6 +30,11 @@ import picocli.CommandLine.Command;
         },
         footer = {
             "",
+            "Examples:",
+            "  jobfleet dev                  # Redis, API, worker and demo jobs in one process",
+            "  jobfleet worker --queues critical:6,default:2 --redis-url redis://localhost:6379",
+            "  jobfleet dlq list ingest --summary",
+            "",
             "Redis: --redis-url or JOBFLEET_REDIS_URL (redis://[user:password@]host:port[/db], rediss:// for TLS).",
             "Exit codes: 0 ok, 1 failure, 2 usage."
         })
@@ -62,6 +67,7 @@ public final class Main {
     static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setUsageHelpWidth(120);
         cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILURE);
         cli.setParameterExceptionHandler((e, arguments) -> {
             PrintWriter err = e.getCommandLine().getErr();

@@ -1,9 +1,9 @@
 package io.jobfleet.cli;
 
+import io.jobfleet.common.error.ConfigException;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /** A worker's /metrics endpoint (the Prometheus client's small JDK HTTP server); port -1 turns it off. */
 final class MetricsServer implements AutoCloseable {
@@ -19,7 +19,8 @@ final class MetricsServer implements AutoCloseable {
             return new MetricsServer(
                     HTTPServer.builder().port(port).registry(registry).buildAndStart());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
+            throw new ConfigException("cannot serve metrics on port " + port + " (" + e.getMessage()
+                    + "): choose another with --metrics-port, or -1 to turn metrics off");
         }
     }
 

@@ -30,6 +30,7 @@ import picocli.CommandLine.Parameters;
 final class QueuesCommand {
     @Command(
             name = "list",
+            footer = {"", "Examples:", "  jobfleet queues list", "  jobfleet queues list --json"},
             mixinStandardHelpOptions = true,
             description = "Every queue with its depths and oldest pending age.")
     int list(@Mixin RedisOptions redis, @Option(names = "--json", description = "JSON output") boolean json) {
@@ -59,6 +60,7 @@ final class QueuesCommand {
 
     @Command(
             name = "stats",
+            footer = {"", "Examples:", "  jobfleet queues stats ingest", "  jobfleet queues stats ingest --json"},
             mixinStandardHelpOptions = true,
             description =
                     "Depths, paused state, oldest pending age, counters, and outcomes over the last 1, 5 and 15 minutes.")
@@ -108,7 +110,11 @@ final class QueuesCommand {
         }
     }
 
-    @Command(name = "depth", mixinStandardHelpOptions = true, description = "Print the pending depth: one number.")
+    @Command(
+            name = "depth",
+            footer = {"", "Example:", "  jobfleet queues depth ingest"},
+            mixinStandardHelpOptions = true,
+            description = "Print the pending depth: one number.")
     int depth(@Mixin RedisOptions redis, @Parameters(paramLabel = "QUEUE") String queue) {
         Names.checkQueue(queue);
         try (Redis connection = redis.connect("jobfleet-cli")) {
@@ -119,13 +125,18 @@ final class QueuesCommand {
 
     @Command(
             name = "pause",
+            footer = {"", "Example:", "  jobfleet queues pause ingest"},
             mixinStandardHelpOptions = true,
             description = "Stop claiming from the queue (enqueue goes on).")
     int pause(@Mixin RedisOptions redis, @Parameters(paramLabel = "QUEUE") String queue) {
         return setPaused(redis, queue, true);
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Claim from the queue again.")
+    @Command(
+            name = "resume",
+            footer = {"", "Example:", "  jobfleet queues resume ingest"},
+            mixinStandardHelpOptions = true,
+            description = "Claim from the queue again.")
     int resume(@Mixin RedisOptions redis, @Parameters(paramLabel = "QUEUE") String queue) {
         return setPaused(redis, queue, false);
     }

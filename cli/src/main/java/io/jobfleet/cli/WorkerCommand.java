@@ -38,6 +38,8 @@ final class WorkerCommand implements Callable<Integer> {
         try (Redis connection =
                 RedisOptions.connectWaiting(redis.settings("jobfleet-worker").withPoolSize(pool))) {
             Worker worker = new Worker(connection, config, handlers);
+            MetricsServer metrics =
+                    MetricsServer.start(options.metricsPort, worker.metrics().registry());
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(
@@ -47,8 +49,6 @@ final class WorkerCommand implements Callable<Integer> {
                             },
                             "jobfleet-shutdown"));
             worker.start();
-            MetricsServer metrics =
-                    MetricsServer.start(options.metricsPort, worker.metrics().registry());
             System.out.println(
                     "worker " + worker.id() + " running on " + config.queues().keySet() + " with handlers "
                             + handlers.types() + metrics.describe() + "; SIGTERM or Ctrl-C stops it gracefully");

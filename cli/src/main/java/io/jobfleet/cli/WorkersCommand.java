@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 final class WorkersCommand {
     @Command(
             name = "list",
+            footer = {"", "Examples:", "  jobfleet workers list", "  jobfleet workers list --json"},
             mixinStandardHelpOptions = true,
             description = "Every live worker: id, host, queues, busy/total slots, last heartbeat, version.")
     int list(@Mixin RedisOptions redis, @Option(names = "--json", description = "JSON output") boolean json) {
