@@ -4,7 +4,8 @@ KEYS[1] active zset   KEYS[2] queue key prefix "jobfleet:{q}:"   KEYS[3] stats h
 ARGV[1] retention ms for finished jobs, then triples: job id, fencing token, result JSON ("" = none)
 Returns one status per job: 1 done, 0 already done by this same token (a repeated call),
 -1 not found, -3 stale (the lease was lost: another claim owns the job), -6 cancelled while
-running, -2 any other state. ZREM is the first write, so acks go on with Redis memory full. ]]
+running, -2 any other state. All jobs are read first, then one ZREM (per thousand) removes their
+leases: it is the first write, so acks go on with Redis memory full. ]]
 local function emit(prefix, id, ...) -- to the job's event stream, only while an SSE client watches it
   if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
     redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
@@ -14,25 +15,18 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local retention = tonumber(ARGV[1])
+local watched = redis.call('SCARD', KEYS[2] .. 'watched') > 0
 local out = {}
-local done = 0
+local record = {}
 for i = 2, #ARGV, 3 do
-  local id, token, result = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local jobKey = KEYS[2] .. 'job:' .. id
-  local state, current, closed = unpack(redis.call('HMGET', jobKey, 'state', 'token', 'closedToken'))
+  local id, token = ARGV[i], ARGV[i + 1]
+  local state, current, closed = unpack(redis.call('HMGET', KEYS[2] .. 'job:' .. id, 'state', 'token', 'closedToken'))
   local status
   if not state then
     status = -1
   elseif state == 'ACTIVE' and current == token then
-    redis.call('ZREM', KEYS[1], id)
-    redis.call('HSET', jobKey, 'state', 'SUCCEEDED', 'finishedAt', now, 'closedToken', token)
-    if result ~= '' then redis.call('HSET', jobKey, 'result', result) end
-    redis.call('PEXPIRE', jobKey, retention)
-    redis.call('PEXPIRE', KEYS[2] .. 'steps:' .. id, retention)
-    emit(KEYS[2], id, 'type', 'state', 'state', 'SUCCEEDED', 'at', now)
-    redis.call('SREM', KEYS[2] .. 'watched', id)
     status = 1
-    done = done + 1
+    record[#record + 1] = i
   elseif state == 'SUCCEEDED' and closed == token then
     status = 0
   elseif state == 'CANCELLED' then
@@ -44,10 +38,34 @@ for i = 2, #ARGV, 3 do
   end
   out[#out + 1] = status
 end
-if done > 0 then
-  redis.call('HINCRBY', KEYS[3], 'succeeded', done)
-  local minute = KEYS[2] .. 'minute:' .. math.floor(now / 60000)
-  redis.call('HINCRBY', minute, 'succeeded', done)
-  redis.call('PEXPIRE', minute, 3900000)
+if #record == 0 then return out end
+local members = {}
+for _, i in ipairs(record) do
+  members[#members + 1] = ARGV[i]
+  if #members >= 1000 then
+    redis.call('ZREM', KEYS[1], unpack(members))
+    members = {}
+  end
 end
+if #members > 0 then redis.call('ZREM', KEYS[1], unpack(members)) end
+for _, i in ipairs(record) do
+  local id, token, result = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local jobKey = KEYS[2] .. 'job:' .. id
+  if result ~= '' then
+    redis.call('HSET', jobKey, 'state', 'SUCCEEDED', 'finishedAt', now, 'closedToken', token, 'result', result)
+  else
+    redis.call('HSET', jobKey, 'state', 'SUCCEEDED', 'finishedAt', now, 'closedToken', token)
+  end
+  redis.call('PEXPIRE', jobKey, retention)
+  redis.call('PEXPIRE', KEYS[2] .. 'steps:' .. id, retention)
+  if watched then
+    emit(KEYS[2], id, 'type', 'state', 'state', 'SUCCEEDED', 'at', now)
+    redis.call('SREM', KEYS[2] .. 'watched', id)
+  end
+end
+local done = #record
+redis.call('HINCRBY', KEYS[3], 'succeeded', done)
+local minute = KEYS[2] .. 'minute:' .. math.floor(now / 60000)
+redis.call('HINCRBY', minute, 'succeeded', done)
+redis.call('PEXPIRE', minute, 3900000)
 return out

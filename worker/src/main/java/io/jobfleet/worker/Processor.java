@@ -139,7 +139,8 @@ final class Processor {
             long timeoutMs = job.record().timeoutMs() > 0
                     ? job.record().timeoutMs()
                     : config.policy(job.queue()).timeout().toMillis();
-            run.timeoutTask = timers.schedule(() -> timeOut(run, timeoutMs), timeoutMs, TimeUnit.MILLISECONDS);
+            run.timeoutMs = timeoutMs;
+            run.deadlineNanos = System.nanoTime() + timeoutMs * 1_000_000; // checked by checkTimeouts()
             Object result = null;
             Throwable error = null;
             long started = System.nanoTime();
@@ -148,7 +149,7 @@ final class Processor {
             } catch (Throwable t) {
                 error = t;
             }
-            run.timeoutTask.cancel(false);
+            run.deadlineNanos = Long.MAX_VALUE;
             metrics.duration.labelValues(job.queue(), job.record().type()).observe((System.nanoTime() - started) / 1e9);
             Thread.interrupted(); // an interrupt meant for the handler must not hit the recording below
             if (run.timedOut) error = new JobTimeoutException(job.id(), timeoutMs);
@@ -250,6 +251,14 @@ final class Processor {
         log.info("job {} must stop: {}", run.job.id(), reason);
         run.interrupt(reason);
         timers.schedule(() -> abandonIfHung(run, reason), config.hungJobGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs every 100 ms: interrupts the jobs past their timeout. One sweep, instead of a timer task per job. */
+    void checkTimeouts() {
+        long now = System.nanoTime();
+        for (RunningJob run : running.values()) {
+            if (now > run.deadlineNanos && !run.timedOut && !run.isSettled()) timeOut(run, run.timeoutMs);
+        }
     }
 
     private void timeOut(RunningJob run, long timeoutMs) {

@@ -1,7 +1,6 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.job.ClaimedJob;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -14,7 +13,8 @@ final class RunningJob {
     final JobContext ctx;
     final long startNanos = System.nanoTime();
     volatile Thread thread;
-    volatile ScheduledFuture<?> timeoutTask;
+    volatile long deadlineNanos = Long.MAX_VALUE;
+    volatile long timeoutMs;
     volatile boolean timedOut;
     private final AtomicBoolean settled = new AtomicBoolean();
 

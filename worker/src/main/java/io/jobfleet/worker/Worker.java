@@ -120,6 +120,7 @@ public final class Worker implements AutoCloseable {
         for (QueueWaiter waiter : waiters)
             threads.add(Thread.ofPlatform().daemon().name("jobfleet-waiter").start(waiter));
         every(config.renewEvery(), leaseKeeper);
+        every(Duration.ofMillis(100), processor::checkTimeouts);
         every(config.promoteEvery(), maintenance::promote);
         every(config.reapEvery(), maintenance::reap);
         every(Duration.ofMinutes(1), maintenance::expireDead);
