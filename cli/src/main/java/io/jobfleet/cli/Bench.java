@@ -1,7 +1,6 @@
 package io.jobfleet.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobfleet.api.ApiConfig;
 import io.jobfleet.api.ApiServer;
 import io.jobfleet.common.job.NewJob;
@@ -13,12 +12,9 @@ import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.RedisBench;
 import io.jobfleet.common.redis.RedisSettings;
 import io.jobfleet.worker.Handlers;
-import io.jobfleet.worker.JobContext;
-import io.jobfleet.worker.JobHandler;
 import io.jobfleet.worker.Worker;
 import io.jobfleet.worker.WorkerConfig;
 import io.jobfleet.worker.demo.NoopHandler;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -115,14 +111,18 @@ final class Bench {
         int single = quick ? 2_000 : 20_000;
         RedisBench.Snapshot before = begin();
         long t0 = System.nanoTime();
-        for (int i = 0; i < single; i++) store.enqueue(NewJob.of(q, "noop", payload(i)));
+        for (int i = 0; i < single; i++)
+            store.enqueue(NewJob.of(q, "noop", JSON.objectNode().put("n", i)));
         rows.add(row("enqueue", "single, 1 producer in flight", single, t0, before, evalsha, "EVALSHA"));
         counters.clear(q);
 
         int concurrent = quick ? 4_000 : 80_000;
         before = begin();
         t0 = System.nanoTime();
-        parallel(producers, concurrent, i -> store.enqueue(NewJob.of(q, "noop", payload(i))));
+        parallel(
+                producers,
+                concurrent,
+                i -> store.enqueue(NewJob.of(q, "noop", JSON.objectNode().put("n", i))));
         rows.add(row(
                 "enqueue",
                 "single, " + producers + " producers",
@@ -151,16 +151,11 @@ final class Bench {
                 "LPUSH " + clients + "-client");
         RedisBench.Snapshot after = counters.snapshot();
         rows.add(batched);
-        rows.add(new Row(
+        rows.add(Row.info(
                 "enqueue",
                 "Redis memory per queued no-op job",
                 (double) after.minus(before).usedMemory() / total,
                 "bytes",
-                null,
-                null,
-                null,
-                null,
-                null,
                 "job hash + pending list entry; payload {}"));
         counters.clear(q);
         return rows;
@@ -230,6 +225,10 @@ final class Bench {
         return rows;
     }
 
+    LatencyBench latency() {
+        return new LatencyBench(url, store, counters);
+    }
+
     List<Row> drain(int total, int workerCount, int concurrency) throws Exception {
         ensureBaselines();
         String q = "bench-drain";
@@ -278,149 +277,13 @@ final class Bench {
         counters.clear(q);
         return List.of(
                 rate,
-                new Row(
+                Row.info(
                         "drain",
                         "worker heap while draining (used, sampled)",
                         heapMax[0] / 1e6,
                         "MB",
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
                         "before: " + Math.round(heapBefore / 1e6) + " MB after GC; max heap "
                                 + Runtime.getRuntime().maxMemory() / 1_000_000 + " MB"));
-    }
-
-    List<Row> latency(int rate, int seconds, int concurrency) throws Exception {
-        String q = "bench-latency";
-        long period = 1_000_000_000L / rate;
-        Recorder toStart = new Recorder(3);
-        Recorder toDone = new Recorder(3);
-        AtomicLong finished = new AtomicLong();
-        JobHandler timed = new JobHandler() {
-            @Override
-            public String type() {
-                return "bench.latency";
-            }
-
-            @Override
-            public Object handle(JobContext ctx) {
-                long intended = ctx.payload().get("t").asLong();
-                toStart.recordValue(Math.max(0, System.nanoTime() - intended) / 1_000);
-                toDone.recordValue(Math.max(0, System.nanoTime() - intended) / 1_000);
-                finished.incrementAndGet();
-                return null;
-            }
-        };
-        int total = rate * seconds;
-        try (Redis pool = Redis.connect(RedisSettings.fromUrl(url).withPoolSize(16))) {
-            Worker worker = new Worker(pool, config(q, concurrency), new Handlers().add(timed));
-            worker.start();
-            try {
-                long start = System.nanoTime();
-                for (int i = 0; i < total; i++) {
-                    long intended = start + i * period; // measured from the intended send time: no coordinated omission
-                    long wait = intended - System.nanoTime();
-                    if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                    ObjectNode payload = JSON.objectNode().put("t", intended);
-                    store.enqueue(NewJob.of(q, "bench.latency", payload));
-                }
-                long deadline = System.currentTimeMillis() + 30_000;
-                while (finished.get() < total && System.currentTimeMillis() < deadline) Thread.sleep(10);
-            } finally {
-                worker.stop();
-            }
-        }
-        counters.clear(q);
-        Histogram start = toStart.getIntervalHistogram();
-        Histogram done = toDone.getIntervalHistogram();
-        String label = rate + " jobs/s for " + seconds + " s";
-        return List.of(
-                new Row(
-                        "latency",
-                        "enqueue -> start p50, " + label,
-                        start.getValueAtPercentile(50) / 1000.0,
-                        "ms",
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        ""),
-                new Row(
-                        "latency",
-                        "enqueue -> start p99",
-                        start.getValueAtPercentile(99) / 1000.0,
-                        "ms",
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        ""),
-                new Row(
-                        "latency",
-                        "enqueue -> start p99.9",
-                        start.getValueAtPercentile(99.9) / 1000.0,
-                        "ms",
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        ""),
-                new Row(
-                        "latency",
-                        "enqueue -> done p50",
-                        done.getValueAtPercentile(50) / 1000.0,
-                        "ms",
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        "done = handler returned; its ack follows in the next acker batch"),
-                new Row(
-                        "latency",
-                        "enqueue -> done p99",
-                        done.getValueAtPercentile(99) / 1000.0,
-                        "ms",
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        ""),
-                new Row(
-                        "latency",
-                        "enqueue -> done p99.9",
-                        done.getValueAtPercentile(99.9) / 1000.0,
-                        "ms",
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        ""));
-    }
-
-    static void print(List<Row> rows, PrintStream out) {
-        Table table = new Table(
-                "PHASE", "WHAT", "VALUE", "UNIT", "RATIO", "TRIPS/JOB", "REDIS CMDS/JOB", "REDIS CPU us/JOB", "NOTE");
-        for (Row r : rows) {
-            table.row(
-                    r.phase(),
-                    r.name(),
-                    format(r.value()),
-                    r.unit(),
-                    r.ratio() == null ? "" : String.format("%.2f x %s", r.ratio(), r.ratioTo()),
-                    r.roundTripsPerJob() == null ? "" : String.format("%.2f", r.roundTripsPerJob()),
-                    r.commandsPerJob() == null ? "" : String.format("%.2f", r.commandsPerJob()),
-                    r.redisCpuUsPerJob() == null ? "" : String.format("%.1f", r.redisCpuUsPerJob()),
-                    r.note());
-        }
-        table.print(out);
     }
 
     private void ensureBaselines() {
@@ -491,7 +354,7 @@ final class Bench {
         }
     }
 
-    private static WorkerConfig config(String q, int concurrency) {
+    static WorkerConfig config(String q, int concurrency) {
         return WorkerConfig.builder()
                 .queues(q)
                 .concurrency(concurrency)
@@ -529,19 +392,11 @@ final class Bench {
             throw new IllegalStateException("API answered " + response.statusCode() + " to " + uri);
     }
 
-    private static ObjectNode payload(int i) {
-        return JSON.objectNode().put("n", i);
-    }
-
     private static String ms(Histogram h, double percentile) {
         return String.format("%.2f", h.getValueAtPercentile(percentile) / 1000.0);
     }
 
     private static long heapUsed() {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static String format(double v) {
-        return v >= 100 ? String.format("%,.0f", v) : String.format("%.2f", v);
     }
 }

@@ -5,6 +5,7 @@ import io.jobfleet.common.job.Json;
 import io.jobfleet.common.redis.EmbeddedRedis;
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.RedisSettings;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,7 +117,7 @@ final class BenchCommand implements Callable<Integer> {
             if (run("enqueue")) rows.addAll(bench.enqueue(producers, batch));
             if (run("api")) rows.addAll(bench.api(producers, batch));
             if (run("drain")) rows.addAll(bench.drain(jobs, workers, concurrency));
-            if (run("latency")) rows.addAll(bench.latency(rate, latencySeconds, concurrency));
+            if (run("latency")) rows.addAll(bench.latency().run(rate, latencySeconds, concurrency));
             report.put("results", rows);
             if (json) {
                 System.out.println(Json.write(report));
@@ -124,12 +125,34 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.println("jobfleet bench: Redis " + connection.info("server", "redis_version") + " ("
                         + (embedded == null ? url.replaceAll("//[^@/]*@", "//***@") : "embedded") + "), "
                         + Runtime.getRuntime().availableProcessors() + " cores");
-                Bench.print(rows, System.out);
+                print(rows, System.out);
             }
         } finally {
             if (embedded != null) embedded.close();
         }
         return Main.OK;
+    }
+
+    static void print(List<Bench.Row> rows, PrintStream out) {
+        Table table = new Table(
+                "PHASE", "WHAT", "VALUE", "UNIT", "RATIO", "TRIPS/JOB", "REDIS CMDS/JOB", "REDIS CPU us/JOB", "NOTE");
+        for (Bench.Row r : rows) {
+            table.row(
+                    r.phase(),
+                    r.name(),
+                    format(r.value()),
+                    r.unit(),
+                    r.ratio() == null ? "" : String.format("%.2f x %s", r.ratio(), r.ratioTo()),
+                    r.roundTripsPerJob() == null ? "" : String.format("%.2f", r.roundTripsPerJob()),
+                    r.commandsPerJob() == null ? "" : String.format("%.2f", r.commandsPerJob()),
+                    r.redisCpuUsPerJob() == null ? "" : String.format("%.1f", r.redisCpuUsPerJob()),
+                    r.note());
+        }
+        table.print(out);
+    }
+
+    private static String format(double v) {
+        return v >= 100 ? String.format("%,.0f", v) : String.format("%.2f", v);
     }
 
     private boolean run(String phase) {

@@ -25,11 +25,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,7 +48,7 @@ import picocli.CommandLine.Parameters;
             "  jobfleet dlq purge ingest --older-than 7d --yes"
         })
 final class DlqCommand {
-    private static final int BATCH = 1000;
+    static final int BATCH = 1000;
 
     @Command(
             name = "list",
@@ -197,18 +195,18 @@ final class DlqCommand {
                     boolean resetAttempts) {
         Names.checkQueue(queue);
         if (toQueue != null) Names.checkQueue(toQueue);
-        Selection selection = Selection.of(ids, filters, all, "requeue");
+        DlqBatches.Selection selection = DlqBatches.Selection.of(ids, filters, all, "requeue");
         if (rate != null && rate < 1)
             throw new CommandLine.ParameterException(new CommandLine(this), "--rate must be at least 1");
         try (Redis connection = redis.connect("jobfleet-cli")) {
             QueueStore queues = new QueueStore(connection);
             DeadLetters dead = new DeadLetters(connection);
             JobStore target = new JobStore(connection, Retention.DEFAULT);
-            Mover mover = batch -> {
+            DlqBatches.Mover mover = batch -> {
                 if (toQueue != null && !toQueue.equals(queue)) return dead.redrive(queue, batch, toQueue, target);
                 return queues.requeue(queue, batch, resetAttempts);
             };
-            long moved = move(connection, dead, queue, selection, dryRun, rate, mover, "requeued");
+            long moved = DlqBatches.move(connection, dead, queue, selection, dryRun, rate, mover, "requeued");
             if (!dryRun && moved > 0) {
                 Map<String, Object> detail = new LinkedHashMap<>(selection.describe());
                 if (toQueue != null) detail.put("toQueue", toQueue);
@@ -242,12 +240,12 @@ final class DlqCommand {
             @Option(names = "--dry-run", description = "Print what would be deleted, delete nothing") boolean dryRun,
             @Option(names = "--yes", description = "Do not ask for confirmation") boolean yes) {
         Names.checkQueue(queue);
-        Selection selection = Selection.of(ids, filters, all, "purge");
+        DlqBatches.Selection selection = DlqBatches.Selection.of(ids, filters, all, "purge");
         try (Redis connection = redis.connect("jobfleet-cli")) {
             QueueStore queues = new QueueStore(connection);
             DeadLetters dead = new DeadLetters(connection);
             if (!dryRun && !yes) confirm(queue, selection, dead);
-            long deleted = move(
+            long deleted = DlqBatches.move(
                     connection, dead, queue, selection, dryRun, null, batch -> queues.purge(queue, batch), "purged");
             if (!dryRun && deleted > 0)
                 new AuditLog(connection).record(Actor.current(), "purge", queue, deleted, selection.describe());
@@ -311,136 +309,7 @@ final class DlqCommand {
         csv
     }
 
-    /** Moves (or deletes) one batch of dead job ids; returns how many it moved. */
-    private interface Mover {
-        int apply(List<String> ids);
-    }
-
-    /** What the operator picked: ids, a filter, or everything. */
-    private record Selection(List<String> ids, DeadLetters.Filter filter) {
-        static Selection of(List<String> ids, DlqFilterOptions options, boolean all, String verb) {
-            DeadLetters.Filter filter = options.filter();
-            boolean hasIds = ids != null && !ids.isEmpty();
-            if (!hasIds && !all && filter.isAll()) {
-                throw new CommandLine.ParameterException(
-                        new CommandLine(new DlqCommand()),
-                        "say which dead jobs to " + verb
-                                + ": job ids, filters (--type, --error, --older-than, --min-attempts), or --all");
-            }
-            if (hasIds && (all || !filter.isAll())) {
-                throw new CommandLine.ParameterException(
-                        new CommandLine(new DlqCommand()), "give job ids or filters/--all, not both");
-            }
-            return new Selection(hasIds ? List.copyOf(ids) : null, filter);
-        }
-
-        Map<String, Object> describe() {
-            Map<String, Object> d = new LinkedHashMap<>();
-            if (ids != null) d.put("ids", ids.size() <= 20 ? ids : ids.size() + " ids");
-            if (filter.type() != null) d.put("type", filter.type());
-            if (filter.error() != null) d.put("error", filter.error());
-            if (filter.olderThan() != null)
-                d.put("olderThan", filter.olderThan().toString());
-            if (filter.minAttempts() != null) d.put("minAttempts", filter.minAttempts());
-            if (ids == null && filter.isAll()) d.put("all", true);
-            return d;
-        }
-    }
-
-    /**
-     * Walks the selection in batches and applies {@code mover} to each, at most {@code rate} jobs a
-     * second. Moved jobs leave the dead set, so the walk's offset only advances past jobs that
-     * stayed. Memory stays bounded by one batch.
-     */
-    private static long move(
-            Redis connection,
-            DeadLetters dead,
-            String queue,
-            Selection selection,
-            boolean dryRun,
-            Integer rate,
-            Mover mover,
-            String verb) {
-        long total = selection.ids() != null ? selection.ids().size() : dead.count(queue);
-        Progress progress = new Progress(
-                dryRun ? "would be " + verb + ":" : verb, selection.filter().isAll() ? total : 0);
-        int batchSize = rate == null ? BATCH : Math.max(1, Math.min(BATCH, rate / 4 + 1));
-        long done = 0;
-        long started = System.nanoTime();
-        if (selection.ids() != null) {
-            for (int i = 0; i < selection.ids().size(); i += batchSize) {
-                List<String> batch =
-                        selection.ids().subList(i, Math.min(selection.ids().size(), i + batchSize));
-                done += dryRun ? batch.size() : mover.apply(batch);
-                if (dryRun) batch.forEach(id -> System.out.println(id));
-                pace(rate, done, started);
-                progress.update(done);
-            }
-        } else if (selection.filter().isAll() && !dryRun) {
-            long offset = 0; // everything: walk ids only; moved ones leave the set, so the offset only counts jobs that
-            // stayed
-            while (true) {
-                List<String> batch = dead.ids(queue, offset, batchSize);
-                if (batch.isEmpty()) break;
-                int moved = mover.apply(batch);
-                done += moved;
-                // a stale id (no job hash) leaves the set without counting as moved: count what stayed
-                if (moved < batch.size()) offset += stayed(dead, queue, offset, batch);
-                pace(rate, done, started);
-                progress.update(done);
-            }
-        } else {
-            long offset = 0;
-            while (true) {
-                DeadLetters.Page page = dead.list(queue, selection.filter(), offset, batchSize);
-                if (page.jobs().isEmpty()) break;
-                List<String> batch = page.jobs().stream().map(DeadJob::id).toList();
-                if (dryRun) {
-                    page.jobs()
-                            .forEach(j ->
-                                    System.out.println(j.id() + "  " + j.type() + "  " + shorten(errorOf(j), 100)));
-                    done += batch.size();
-                    offset = page.next();
-                } else {
-                    int moved = mover.apply(batch);
-                    done += moved;
-                    offset = page.next()
-                            - moved; // moved jobs left the dead set; the rest of this page stays before the cursor
-                }
-                pace(rate, done, started);
-                progress.update(done);
-                if (page.next() < 0) break;
-            }
-        }
-        progress.finish(done);
-        return done;
-    }
-
-    /**
-     * How many of {@code batch}, read from {@code offset}, are still dead. The ones that stayed
-     * keep their order and now sit first from {@code offset} on, so one re-read of the window tells.
-     */
-    private static int stayed(DeadLetters dead, String queue, long offset, List<String> batch) {
-        Set<String> ids = new HashSet<>(batch);
-        int stayed = 0;
-        for (String id : dead.ids(queue, offset, batch.size())) if (ids.contains(id)) stayed++;
-        return stayed;
-    }
-
-    private static void pace(Integer rate, long done, long startedNanos) {
-        if (rate == null) return;
-        long dueNanos = startedNanos + done * 1_000_000_000L / rate;
-        long wait = dueNanos - System.nanoTime();
-        if (wait > 0) {
-            try {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static void confirm(String queue, Selection selection, DeadLetters dead) {
+    private static void confirm(String queue, DlqBatches.Selection selection, DeadLetters dead) {
         if (System.console() == null) {
             throw new CommandLine.ParameterException(
                     new CommandLine(new DlqCommand()),
@@ -458,7 +327,7 @@ final class DlqCommand {
         }
     }
 
-    private static String errorOf(DeadJob j) {
+    static String errorOf(DeadJob j) {
         return j.lastError() != null ? j.lastError() : j.deadReason() != null ? j.deadReason() : "(no error recorded)";
     }
 
@@ -467,7 +336,7 @@ final class DlqCommand {
         return shorten(error, 200).replaceAll("[0-9a-f]{8,}", "#").replaceAll("\\d+", "#");
     }
 
-    private static String shorten(String s, int max) {
+    static String shorten(String s, int max) {
         String flat = s.replace('\n', ' ');
         return flat.length() <= max ? flat : flat.substring(0, max - 3) + "...";
     }
