@@ -3,7 +3,7 @@ KEYS[1] pending list   KEYS[2] active zset (lease deadlines)   KEYS[3] paused fl
 KEYS[4] queue key prefix "jobfleet:{q}:"
 ARGV[1] max jobs   ARGV[2] lease ms   ARGV[3] worker id   ARGV[4..] job fields to return
 Returns {1, id1, {fields1}, id2, {fields2}, ...} (just {1} when the queue is empty),
-or {-5} when the queue is paused. The returned fields always start with token and attempts.
+or {-5} when the queue is paused. The returned fields always start with token and attempts, and carry this claim's startedAt.
 The first write is RPOP (one call pops the whole batch), which Redis allows with memory full:
 workers keep draining. Leases are added with one ZADD per thousand jobs. Needs Redis 6.2 (RPOP count).
 Repeating it claims further jobs; a claim whose reply was lost is recovered by reap.lua when
@@ -44,7 +44,7 @@ while claimed < max do
       end
       if watched then emit(KEYS[4], id, 'type', 'state', 'state', 'ACTIVE', 'attempt', attempts, 'at', now) end
       local reply = {token, attempts}
-      for k = 4, #values do reply[#reply + 1] = values[k] end
+      for k = 4, #values do reply[#reply + 1] = (wanted[k] == 'startedAt') and now or values[k] end
       out[#out + 1] = id
       out[#out + 1] = reply
       claimed = claimed + 1

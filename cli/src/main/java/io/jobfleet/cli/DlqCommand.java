@@ -40,7 +40,8 @@ import picocli.CommandLine.Parameters;
         description = "The dead-letter queue: see what failed and why, export it, redrive it, purge it.",
         footer = {
             "",
-            "Examples, the drain procedure of docs/operations.md:",
+            "Examples:",
+            "  (the drain procedure of docs/operations.md)",
             "  jobfleet dlq list ingest --summary                       # what failed, grouped by error",
             "  jobfleet dlq export ingest --output dead.jsonl           # keep a copy first",
             "  jobfleet dlq requeue ingest --error PartnerTimeout --dry-run",

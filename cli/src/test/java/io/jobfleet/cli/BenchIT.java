@@ -30,8 +30,8 @@ class BenchIT {
         }
         JsonNode single = rows.get("single, 1 producer in flight");
         assertThat(single.path("roundTripsPerJob").asDouble())
-                .as("one script call per enqueue")
-                .isEqualTo(1.0);
+                .as("one script call per enqueue (plus the queue's once-a-minute registration)")
+                .isBetween(1.0, 1.01);
         JsonNode batch = rows.get("batch of 100, 1 producer");
         assertThat(batch.path("roundTripsPerJob").asDouble())
                 .as("one call per 100 jobs")
