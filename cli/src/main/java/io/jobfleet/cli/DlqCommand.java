@@ -1,13 +1,9 @@
 package io.jobfleet.cli;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jobfleet.common.error.JobNotFoundException;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.Json;
 import io.jobfleet.common.job.Names;
-import io.jobfleet.common.job.Redaction;
 import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.redis.AuditLog;
 import io.jobfleet.common.redis.DeadLetters;
@@ -146,16 +142,8 @@ final class DlqCommand {
             throws IOException {
         Names.checkQueue(queue);
         try (Redis connection = redis.connect("jobfleet-cli")) {
-            JobRecord record = new JobStore(connection, Retention.DEFAULT)
-                    .get(queue, id)
-                    .orElseThrow(() -> new JobNotFoundException(queue, id));
-            ObjectNode node = Json.MAPPER.valueToTree(
-                    Redaction.parse(System.getenv("JOBFLEET_REDACT_FIELDS")).apply(record));
-            if (noPayload) node.remove("payload");
-            System.out.println(Json.MAPPER
-                    .writer()
-                    .with(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(node));
+            JobRecord record = JobCommand.load(connection, queue, id);
+            JobCommand.print(record, noPayload);
             if (record.state() != JobState.DEAD)
                 System.err.println("note: job " + id + " is " + record.state() + ", not dead");
             return Main.OK;

@@ -1,6 +1,7 @@
 package io.jobfleet.cli;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobfleet.common.error.JobNotFoundException;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
@@ -35,15 +36,27 @@ final class JobCommand {
             @Parameters(paramLabel = "QUEUE") String queue,
             @Parameters(paramLabel = "ID") String id) {
         try (Redis connection = redis.connect("jobfleet-cli")) {
-            JobRecord record = new JobStore(connection, Retention.DEFAULT)
-                    .get(queue, id)
-                    .orElseThrow(() -> new JobNotFoundException(queue, id));
+            print(load(connection, queue, id), false);
+            return Main.OK;
+        }
+    }
+
+    static JobRecord load(Redis connection, String queue, String id) {
+        return new JobStore(connection, Retention.DEFAULT)
+                .get(queue, id)
+                .orElseThrow(() -> new JobNotFoundException(queue, id));
+    }
+
+    /** Prints a job record as indented JSON, payload fields named in JOBFLEET_REDACT_FIELDS masked. */
+    static void print(JobRecord record, boolean withoutPayload) {
+        ObjectNode node = Json.MAPPER.valueToTree(
+                Redaction.parse(System.getenv("JOBFLEET_REDACT_FIELDS")).apply(record));
+        if (withoutPayload) node.remove("payload");
+        try {
             System.out.println(Json.MAPPER
                     .writer()
                     .with(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(Redaction.parse(System.getenv("JOBFLEET_REDACT_FIELDS"))
-                            .apply(record)));
-            return Main.OK;
+                    .writeValueAsString(node));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
