@@ -136,11 +136,7 @@ final class Bench {
         int total = quick ? 10_000 : 200_000;
         before = begin();
         t0 = System.nanoTime();
-        for (int done = 0; done < total; done += batch) {
-            List<NewJob> jobs = new ArrayList<>(batch);
-            for (int i = 0; i < Math.min(batch, total - done); i++) jobs.add(NewJob.of(q, "noop", JSON.objectNode()));
-            store.enqueue(jobs, 0);
-        }
+        fill(q, total, batch);
         Row batched = row(
                 "enqueue",
                 "batch of " + batch + ", 1 producer",
@@ -232,7 +228,7 @@ final class Bench {
     List<Row> drain(int total, int workerCount, int concurrency) throws Exception {
         ensureBaselines();
         String q = "bench-drain";
-        fill(q, total);
+        fill(q, total, 1000);
         System.gc();
         long heapBefore = heapUsed();
         RedisBench.Snapshot before = begin();
@@ -337,10 +333,11 @@ final class Bench {
                 note);
     }
 
-    private void fill(String q, int total) {
-        for (int done = 0; done < total; done += 1000) {
-            List<NewJob> jobs = new ArrayList<>(1000);
-            for (int i = 0; i < Math.min(1000, total - done); i++) jobs.add(NewJob.of(q, "noop", JSON.objectNode()));
+    /** Enqueues {@code total} no-op jobs in batches of {@code batch}: one script call per batch. */
+    private void fill(String q, int total, int batch) {
+        for (int done = 0; done < total; done += batch) {
+            List<NewJob> jobs = new ArrayList<>(batch);
+            for (int i = 0; i < Math.min(batch, total - done); i++) jobs.add(NewJob.of(q, "noop", JSON.objectNode()));
             store.enqueue(jobs, 0);
         }
     }
