@@ -1,0 +1,97 @@
+package io.jobfleet.worker.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobfleet.common.job.QueueCounts;
+import io.jobfleet.common.job.Retention;
+import io.jobfleet.common.redis.EmbeddedRedis;
+import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.redis.QueueStore;
+import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.worker.testing.Await;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A fresh redis-server (AOF on) and a fresh history directory per test; worker JVMs started
+ * through {@link #launch} are killed after the test whatever happened.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class FaultTestBase {
+    protected EmbeddedRedis server;
+    protected Redis redis;
+    protected JobStore store;
+    protected Path history;
+    private final List<FaultChild> children = new ArrayList<>();
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = TestRedis.start();
+        redis = Redis.connect(RedisSettings.fromUrl(server.url()).withPoolSize(16));
+        store = new JobStore(redis, Retention.DEFAULT);
+        history = Files.createTempDirectory("jobfleet-history-");
+    }
+
+    @AfterEach
+    void stopEverything() {
+        children.forEach(FaultChild::close);
+        children.clear();
+        if (redis != null) redis.close();
+        if (server != null) server.close();
+        try (var files = Files.walk(history)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts a worker JVM without waiting for it; {@code options} as {@link FaultWorker} takes them. */
+    protected FaultChild launch(String id, String... options) {
+        FaultChild child = FaultChild.launch(server.url(), id, history, options);
+        children.add(child);
+        return child;
+    }
+
+    /** Waits (bounded, generously) for the queue to drain, then checks the history and prints the table. */
+    protected HistoryChecker.Report drainAndCheck(String fault, String queue) {
+        QueueStore queues = new QueueStore(redis);
+        try {
+            Await.until(Duration.ofSeconds(120), "queue " + queue + " to drain", () -> {
+                QueueCounts c = queues.counts(queue);
+                return c.pending() == 0 && c.active() == 0 && c.scheduled() == 0;
+            });
+        } catch (AssertionError e) {
+            System.out.println("FAULT TABLE " + fault + ": " + e.getMessage() + "; checking what is left");
+        }
+        HistoryChecker.Report report = HistoryChecker.check(fault, history, redis, queue);
+        report.print();
+        return report;
+    }
+
+    protected static void assertSafe(HistoryChecker.Report report) {
+        assertThat(report.acknowledged()).as("acknowledged jobs").isPositive();
+        assertThat(report.lost()).as("lost jobs: %s", report.examples()).isZero();
+        assertThat(report.stuck()).as("stuck jobs: %s", report.examples()).isZero();
+        assertThat(report.unexpected())
+                .as("unexpected executions: %s", report.examples())
+                .isZero();
+        assertThat(report.splitKeys())
+                .as("idempotency keys with two jobs: %s", report.examples())
+                .isZero();
+    }
+
+    protected static String[] opts(String... options) {
+        return options;
+    }
+}

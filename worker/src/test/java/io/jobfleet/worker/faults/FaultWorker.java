@@ -1,0 +1,70 @@
+package io.jobfleet.worker.faults;
+
+import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.worker.Handlers;
+import io.jobfleet.worker.Worker;
+import io.jobfleet.worker.WorkerConfig;
+import io.jobfleet.worker.testing.InlineHandler;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A worker JVM for the fault suite, started by {@link FaultChild}. Like the shared
+ * {@code WorkerProcess}, but its one handler, "hist", records each run in a file of its own
+ * ({@code exec-<id>.log} under {@code --history}) instead of in the Redis under test: a start
+ * line, a sleep of {@code ms} (interruptible), an end line. Options (all {@code --name value}):
+ * redis, id, history, queues, concurrency, lease-ms, renew-ms, reap-ms, grace-ms, poison.
+ * Prints {@code READY <id>} once started; stops gracefully on SIGTERM.
+ */
+public final class FaultWorker {
+    static final String TYPE = "hist";
+
+    private FaultWorker() {}
+
+    public static void main(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) options.put(args[i].substring(2), args[i + 1]);
+        String id = options.get("id");
+        WorkerConfig.Builder config = WorkerConfig.builder().id(id).queues(options.getOrDefault("queues", "default"));
+        if (options.containsKey("concurrency")) config.concurrency(Integer.parseInt(options.get("concurrency")));
+        if (options.containsKey("lease-ms")) config.lease(ms(options.get("lease-ms")));
+        if (options.containsKey("renew-ms")) config.renewEvery(ms(options.get("renew-ms")));
+        if (options.containsKey("reap-ms")) config.reapEvery(ms(options.get("reap-ms")));
+        if (options.containsKey("grace-ms")) config.shutdownGrace(ms(options.get("grace-ms")));
+        if (options.containsKey("poison")) config.poisonLimit(Integer.parseInt(options.get("poison")));
+        HistoryLog log = new HistoryLog(Path.of(options.get("history")).resolve("exec-" + id + ".log"));
+        Redis redis = Redis.connect(RedisSettings.fromUrl(options.get("redis")));
+        Worker worker = new Worker(redis, config.build(), new Handlers().add(handler(log, id)));
+        worker.stopOnShutdown();
+        worker.start();
+        System.out.println("READY " + id);
+        System.out.flush();
+        // dies with the test JVM: our stdin is its pipe, closed when it exits
+        try {
+            while (System.in.read() != -1) {
+                // nothing is sent; only the end matters
+            }
+        } catch (IOException e) {
+            // the pipe broke: same as its end
+        }
+        Runtime.getRuntime().halt(3);
+    }
+
+    static InlineHandler handler(HistoryLog log, String workerId) {
+        return new InlineHandler(TYPE, ctx -> {
+            String key = ctx.payload().path("key").asText("-");
+            log.append("S", ctx.id(), key, workerId, ctx.attempt(), System.currentTimeMillis());
+            Thread.sleep(ctx.payload().path("ms").asLong(0));
+            log.append("E", ctx.id(), key, workerId, ctx.attempt(), System.currentTimeMillis());
+            return null;
+        });
+    }
+
+    private static Duration ms(String value) {
+        return Duration.ofMillis(Long.parseLong(value));
+    }
+}
