@@ -11,6 +11,7 @@ import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.RedisSettings;
 import io.jobfleet.common.redis.TestRedis;
 import io.jobfleet.worker.testing.Await;
+import io.jobfleet.worker.testing.ChildWorker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ abstract class FaultTestBase {
     protected Redis redis;
     protected JobStore store;
     protected Path history;
-    private final List<FaultChild> children = new ArrayList<>();
+    private final List<ChildWorker> children = new ArrayList<>();
 
     @BeforeEach
     void startServer() throws IOException {
@@ -44,7 +45,7 @@ abstract class FaultTestBase {
 
     @AfterEach
     void stopEverything() {
-        children.forEach(FaultChild::close);
+        children.forEach(ChildWorker::close);
         children.clear();
         if (redis != null) redis.close();
         if (server != null) server.close();
@@ -57,8 +58,15 @@ abstract class FaultTestBase {
     }
 
     /** Starts a worker JVM without waiting for it; {@code options} as {@link FaultWorker} takes them. */
-    protected FaultChild launch(String id, String... options) {
-        FaultChild child = FaultChild.launch(server.url(), id, history, options);
+    private String[] withHistory(String... options) {
+        String[] all = java.util.Arrays.copyOf(options, options.length + 2);
+        all[options.length] = "--history";
+        all[options.length + 1] = history.toString();
+        return all;
+    }
+
+    protected ChildWorker launch(String id, String... options) {
+        ChildWorker child = ChildWorker.launch(FaultWorker.class, server.url(), id, withHistory(options));
         children.add(child);
         return child;
     }

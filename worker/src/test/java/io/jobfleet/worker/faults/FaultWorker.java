@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A worker JVM for the fault suite, started by {@link FaultChild}. Like the shared
+ * A worker JVM for the fault suite, started by {@link io.jobfleet.worker.testing.ChildWorker}. Like the shared
  * {@code WorkerProcess}, but its one handler, "hist", records each run in a file of its own
  * ({@code exec-<id>.log} under {@code --history}) instead of in the Redis under test: a start
  * line, a sleep of {@code ms} (interruptible), an end line. Options (all {@code --name value}):

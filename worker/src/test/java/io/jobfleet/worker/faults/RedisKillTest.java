@@ -1,6 +1,7 @@
 package io.jobfleet.worker.faults;
 
 import io.jobfleet.worker.testing.Await;
+import io.jobfleet.worker.testing.ChildWorker;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -21,7 +22,7 @@ class RedisKillTest extends FaultTestBase {
     void sigkillOfRedisMidLoadLosesNoAcknowledgedJob() {
         String[] options = opts(
                 "--queues", Q, "--concurrency", "4", "--lease-ms", "3000", "--renew-ms", "500", "--reap-ms", "500");
-        List<FaultChild> fleet = List.of(launch("r1", options), launch("r2", options));
+        List<ChildWorker> fleet = List.of(launch("r1", options), launch("r2", options));
         fleet.forEach(c -> c.awaitReady(Duration.ofSeconds(60)));
 
         try (Producers load =

@@ -3,6 +3,7 @@ package io.jobfleet.worker.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobfleet.worker.testing.Await;
+import io.jobfleet.worker.testing.ChildWorker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,7 @@ class RollingRestartTest extends FaultTestBase {
                 "500",
                 "--grace-ms",
                 "500");
-        List<FaultChild> fleet = new ArrayList<>();
+        List<ChildWorker> fleet = new ArrayList<>();
         for (int n = 1; n <= 3; n++) fleet.add(launch("t" + n + "-0", options));
         fleet.forEach(c -> c.awaitReady(Duration.ofSeconds(60)));
 
@@ -45,14 +46,14 @@ class RollingRestartTest extends FaultTestBase {
             for (int round = 1; round <= ROUNDS; round++) {
                 for (int slot = 0; slot < fleet.size(); slot++) {
                     Await.pause(1_000);
-                    FaultChild old = fleet.get(slot);
+                    ChildWorker old = fleet.get(slot);
                     old.terminate();
                     int exit = old.waitForExit(Duration.ofSeconds(30));
                     assertThat(exit)
                             .as("exit status of %s after SIGTERM", old.id())
                             .isEqualTo(143);
                     terminated++;
-                    FaultChild next = launch("t" + (slot + 1) + "-" + round, options);
+                    ChildWorker next = launch("t" + (slot + 1) + "-" + round, options);
                     next.awaitReady(Duration.ofSeconds(60));
                     fleet.set(slot, next);
                 }

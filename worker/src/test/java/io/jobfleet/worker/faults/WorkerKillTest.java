@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobfleet.worker.faults.HistoryChecker.Run;
 import io.jobfleet.worker.testing.Await;
+import io.jobfleet.worker.testing.ChildWorker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,7 +46,7 @@ class WorkerKillTest extends FaultTestBase {
                 // a job caught in several kills in a row is not poison here: this test is about the kills
                 "--poison",
                 "50");
-        List<FaultChild> fleet = new ArrayList<>();
+        List<ChildWorker> fleet = new ArrayList<>();
         for (int n = 1; n <= 3; n++) fleet.add(launch("w" + n + "-0", options));
         fleet.forEach(c -> c.awaitReady(Duration.ofSeconds(60)));
 
@@ -63,7 +64,7 @@ class WorkerKillTest extends FaultTestBase {
                     continue;
                 }
                 int slot = ready.get(ThreadLocalRandom.current().nextInt(ready.size()));
-                FaultChild victim = fleet.get(slot);
+                ChildWorker victim = fleet.get(slot);
                 victim.kill();
                 kills.add(new Kill(victim.id(), System.currentTimeMillis()));
                 fleet.set(slot, launch("w" + (slot + 1) + "-" + cycle, options));

@@ -45,6 +45,11 @@ public final class ChildWorker implements AutoCloseable {
 
     /** Starts the JVM without waiting: it may die (a crash job) before it says READY. */
     public static ChildWorker launch(String redisUrl, String id, String... options) {
+        return launch(WorkerProcess.class, redisUrl, id, options);
+    }
+
+    /** The same for another worker main class taking {@code --redis URL --id ID} first (the fault suite's FaultWorker). */
+    public static ChildWorker launch(Class<?> main, String redisUrl, String id, String... options) {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 "-Xmx256m",
@@ -52,7 +57,7 @@ public final class ChildWorker implements AutoCloseable {
                 "-XX:TieredStopAtLevel=1",
                 "-cp",
                 System.getProperty("java.class.path"),
-                WorkerProcess.class.getName(),
+                main.getName(),
                 "--redis",
                 redisUrl,
                 "--id",
@@ -98,6 +103,15 @@ public final class ChildWorker implements AutoCloseable {
 
     public List<String> output() {
         return List.copyOf(lines);
+    }
+
+    /** Alive and has printed its READY line. */
+    public boolean isReady() {
+        return process.isAlive() && said("READY " + id);
+    }
+
+    public void awaitReady(Duration timeout) {
+        awaitLine("READY " + id, timeout);
     }
 
     public boolean said(String text) {
