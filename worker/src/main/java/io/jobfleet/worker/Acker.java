@@ -95,13 +95,7 @@ final class Acker implements Runnable {
                 metrics.completed
                         .labelValues(queue, run.job.record().type(), outcome)
                         .inc();
-                MDC.put("jobId", run.job.id());
-                MDC.put("queue", queue);
-                MDC.put("attempt", Integer.toString(run.job.attempt()));
-                if (run.job.record().requestId() != null)
-                    MDC.put("requestId", run.job.record().requestId());
-                String traceparent = run.job.record().traceparent();
-                if (traceparent != null && traceparent.length() >= 35) MDC.put("traceId", traceparent.substring(3, 35));
+                run.putLogContext();
                 switch (status) {
                     case RECORDED, REPEATED ->
                         log.atInfo()

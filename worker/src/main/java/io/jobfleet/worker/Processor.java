@@ -112,12 +112,7 @@ final class Processor {
                     .labelValues(job.queue())
                     .observe(Math.max(0, job.record().startedAt() - job.record().enqueuedAt()) / 1000.0);
         }
-        MDC.put("jobId", job.id());
-        MDC.put("queue", job.queue());
-        MDC.put("attempt", Integer.toString(job.attempt()));
-        if (job.record().requestId() != null) MDC.put("requestId", job.record().requestId());
-        String traceparent = job.record().traceparent();
-        if (traceparent != null && traceparent.length() >= 35) MDC.put("traceId", traceparent.substring(3, 35));
+        run.putLogContext();
         try {
             JobHandler handler = handlers.get(job.record().type());
             if (handler == null) {

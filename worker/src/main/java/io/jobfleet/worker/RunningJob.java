@@ -2,6 +2,7 @@ package io.jobfleet.worker;
 
 import io.jobfleet.common.job.ClaimedJob;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.MDC;
 
 /**
  * One claimed job on this worker, from claim until its outcome is recorded. Several paths may
@@ -38,6 +39,16 @@ final class RunningJob {
         // never the caller's own thread: a breaker hand-back runs on the job's thread and then reports
         // to Redis, and socket I/O on an interrupted virtual thread fails ("Closed by interrupt")
         if (t != null && t != Thread.currentThread()) t.interrupt();
+    }
+
+    /** Puts this job's ids in the logging context of the current thread (cleared by the caller). */
+    void putLogContext() {
+        MDC.put("jobId", job.id());
+        MDC.put("queue", job.queue());
+        MDC.put("attempt", Integer.toString(job.attempt()));
+        if (job.record().requestId() != null) MDC.put("requestId", job.record().requestId());
+        String traceparent = job.record().traceparent();
+        if (traceparent != null && traceparent.length() >= 35) MDC.put("traceId", traceparent.substring(3, 35));
     }
 
     long elapsedMs() {
