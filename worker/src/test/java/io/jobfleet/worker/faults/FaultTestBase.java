@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
@@ -66,7 +67,15 @@ abstract class FaultTestBase {
     }
 
     protected ChildWorker launch(String id, String... options) {
-        ChildWorker child = ChildWorker.launch(FaultWorker.class, server.url(), id, withHistory(options));
+        return launchVia(server.url(), Map.of(), id, options);
+    }
+
+    /**
+     * Starts a worker JVM that reaches Redis at {@code redisUrl} (a proxy's, say) with extra
+     * environment variables (a skewed clock, say); killed after the test like the others.
+     */
+    protected ChildWorker launchVia(String redisUrl, Map<String, String> env, String id, String... options) {
+        ChildWorker child = ChildWorker.launch(FaultWorker.class, env, redisUrl, id, withHistory(options));
         children.add(child);
         return child;
     }

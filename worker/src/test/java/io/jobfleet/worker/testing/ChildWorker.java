@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,6 +51,12 @@ public final class ChildWorker implements AutoCloseable {
 
     /** The same for another worker main class taking {@code --redis URL --id ID} first (the fault suite's FaultWorker). */
     public static ChildWorker launch(Class<?> main, String redisUrl, String id, String... options) {
+        return launch(main, Map.of(), redisUrl, id, options);
+    }
+
+    /** The same with extra environment variables for the child (LD_PRELOAD and FAKETIME for a skewed clock, say). */
+    public static ChildWorker launch(
+            Class<?> main, Map<String, String> env, String redisUrl, String id, String... options) {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 "-Xmx256m",
@@ -64,8 +71,9 @@ public final class ChildWorker implements AutoCloseable {
                 id));
         command.addAll(List.of(options));
         try {
-            Process process =
-                    new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(env);
+            Process process = builder.start();
             LIVE.add(process);
             process.onExit().thenRun(() -> LIVE.remove(process));
             ChildWorker child = new ChildWorker(id, process);
