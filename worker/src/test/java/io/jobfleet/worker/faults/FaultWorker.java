@@ -1,5 +1,6 @@
 package io.jobfleet.worker.faults;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.RedisSettings;
 import io.jobfleet.worker.Handlers;
@@ -7,6 +8,7 @@ import io.jobfleet.worker.Worker;
 import io.jobfleet.worker.WorkerConfig;
 import io.jobfleet.worker.testing.InlineHandler;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,7 +19,12 @@ import java.util.Map;
  * {@code WorkerProcess}, but its one handler, "hist", records each run in a file of its own
  * ({@code exec-<id>.log} under {@code --history}) instead of in the Redis under test: a start
  * line, a sleep of {@code ms} (interruptible), an end line. Options (all {@code --name value}):
- * redis, id, history, queues, concurrency, lease-ms, renew-ms, reap-ms, grace-ms, poison.
+ * redis, id, history, queues, concurrency, lease-ms, renew-ms, reap-ms, grace-ms, poison,
+ * hung-grace-ms. Optional payload fields make a job misbehave (job faults): {@code halt: true}
+ * halts the JVM right after the start line, every time; {@code hangMs} with {@code hangAttempts}
+ * hangs that long on attempts up to {@code hangAttempts}, absorbing interrupts as a hung
+ * downstream call would, then ends normally; {@code failWhile: name} throws, without an end line,
+ * while a file of that name exists in the history directory (a downstream outage).
  * Prints {@code READY <id>} once started; stops gracefully on SIGTERM.
  */
 public final class FaultWorker {
@@ -36,9 +43,11 @@ public final class FaultWorker {
         if (options.containsKey("reap-ms")) config.reapEvery(ms(options.get("reap-ms")));
         if (options.containsKey("grace-ms")) config.shutdownGrace(ms(options.get("grace-ms")));
         if (options.containsKey("poison")) config.poisonLimit(Integer.parseInt(options.get("poison")));
-        HistoryLog log = new HistoryLog(Path.of(options.get("history")).resolve("exec-" + id + ".log"));
+        if (options.containsKey("hung-grace-ms")) config.hungJobGrace(ms(options.get("hung-grace-ms")));
+        Path history = Path.of(options.get("history"));
+        HistoryLog log = new HistoryLog(history.resolve("exec-" + id + ".log"));
         Redis redis = Redis.connect(RedisSettings.fromUrl(options.get("redis")));
-        Worker worker = new Worker(redis, config.build(), new Handlers().add(handler(log, id)));
+        Worker worker = new Worker(redis, config.build(), new Handlers().add(handler(log, id, history)));
         worker.stopOnShutdown();
         worker.start();
         System.out.println("READY " + id);
@@ -55,13 +64,38 @@ public final class FaultWorker {
     }
 
     static InlineHandler handler(HistoryLog log, String workerId) {
+        return handler(log, workerId, null);
+    }
+
+    /** The "hist" handler; {@code history} (may be null: no {@code failWhile}) holds the outage flag files. */
+    static InlineHandler handler(HistoryLog log, String workerId, Path history) {
         return new InlineHandler(TYPE, ctx -> {
-            String key = ctx.payload().path("key").asText("-");
+            JsonNode payload = ctx.payload();
+            String key = payload.path("key").asText("-");
             log.append("S", ctx.id(), key, workerId, ctx.attempt(), System.currentTimeMillis());
-            Thread.sleep(ctx.payload().path("ms").asLong(0));
+            if (payload.path("halt").asBoolean(false)) Runtime.getRuntime().halt(7);
+            String failWhile = payload.path("failWhile").asText("");
+            if (history != null && !failWhile.isEmpty() && Files.exists(history.resolve(failWhile))) {
+                throw new IllegalStateException("downstream unavailable (" + failWhile + " exists)");
+            }
+            if (ctx.attempt() <= payload.path("hangAttempts").asInt(0))
+                hang(payload.path("hangMs").asLong(0));
+            Thread.sleep(payload.path("ms").asLong(0));
             log.append("E", ctx.id(), key, workerId, ctx.attempt(), System.currentTimeMillis());
             return null;
         });
+    }
+
+    /** Sleeps {@code ms} whatever interrupts arrive meanwhile, and swallows them: a hung call that returns late. */
+    private static void hang(long ms) {
+        long until = System.nanoTime() + ms * 1_000_000;
+        for (long left = ms; left > 0; left = (until - System.nanoTime()) / 1_000_000) {
+            try {
+                Thread.sleep(left);
+            } catch (InterruptedException e) {
+                // absorbed: the call does not notice
+            }
+        }
     }
 
     private static Duration ms(String value) {

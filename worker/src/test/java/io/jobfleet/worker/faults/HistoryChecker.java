@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 
@@ -28,7 +29,8 @@ final class HistoryChecker {
      * {@code unknown}: keys whose enqueue never got an answer; {@code unknownAttempts}: enqueue
      * calls that threw (each tried again under its key); {@code replayed}: acknowledgements that
      * named a job an earlier, unanswered try had created; {@code duplicates}: handler starts beyond
-     * the first per job.
+     * the first per job; {@code deadAsExpected}: jobs the test meant to die (poison) that are DEAD,
+     * which are not lost (an expected-dead job in any other final state is not counted there).
      */
     record Report(
             String fault,
@@ -42,31 +44,24 @@ final class HistoryChecker {
             int splitKeys,
             long executions,
             long duplicates,
-            List<String> examples) {
+            List<String> examples,
+            int deadAsExpected) {
 
-        double duplicatesPer10k() {
-            return acknowledged == 0 ? 0 : duplicates * 10_000.0 / acknowledged;
-        }
-
-        static String header() {
-            return String.format(
-                    "%-22s %8s %8s %9s %8s %5s %6s %11s %11s %11s %9s",
-                    "fault",
-                    "N(acked)",
-                    "unknown",
-                    "U-tries",
-                    "replayed",
-                    "lost",
-                    "stuck",
-                    "unexpected",
-                    "keys>1 job",
-                    "executions",
-                    "dup/10k");
-        }
-
-        String row() {
-            return String.format(
-                    "%-22s %8d %8d %9d %8d %5d %6d %11d %11d %11d %9.1f",
+        /** A report of a run with no job meant to die. */
+        Report(
+                String fault,
+                int acknowledged,
+                int unknown,
+                int unknownAttempts,
+                int replayed,
+                int lost,
+                int stuck,
+                int unexpected,
+                int splitKeys,
+                long executions,
+                long duplicates,
+                List<String> examples) {
+            this(
                     fault,
                     acknowledged,
                     unknown,
@@ -77,7 +72,47 @@ final class HistoryChecker {
                     unexpected,
                     splitKeys,
                     executions,
-                    duplicatesPer10k());
+                    duplicates,
+                    examples,
+                    0);
+        }
+
+        double duplicatesPer10k() {
+            return acknowledged == 0 ? 0 : duplicates * 10_000.0 / acknowledged;
+        }
+
+        static String header() {
+            return String.format(
+                    "%-22s %8s %8s %9s %8s %5s %6s %11s %11s %11s %9s %17s",
+                    "fault",
+                    "N(acked)",
+                    "unknown",
+                    "U-tries",
+                    "replayed",
+                    "lost",
+                    "stuck",
+                    "unexpected",
+                    "keys>1 job",
+                    "executions",
+                    "dup/10k",
+                    "dead as expected");
+        }
+
+        String row() {
+            return String.format(
+                    "%-22s %8d %8d %9d %8d %5d %6d %11d %11d %11d %9.1f %17d",
+                    fault,
+                    acknowledged,
+                    unknown,
+                    unknownAttempts,
+                    replayed,
+                    lost,
+                    stuck,
+                    unexpected,
+                    splitKeys,
+                    executions,
+                    duplicatesPer10k(),
+                    deadAsExpected);
         }
 
         void print() {
@@ -99,6 +134,15 @@ final class HistoryChecker {
     }
 
     static Report check(String fault, Path history, Redis redis, String queue) {
+        return check(fault, history, redis, queue, key -> false);
+    }
+
+    /**
+     * As {@link #check(String, Path, Redis, String)}, where the jobs whose idempotency key
+     * {@code expectedDead} accepts (poison jobs, say) are meant to end DEAD: those that do are
+     * counted in {@code deadAsExpected} instead of lost. Any other DEAD job is lost.
+     */
+    static Report check(String fault, Path history, Redis redis, String queue, Predicate<String> expectedDead) {
         Map<String, String> ackedId = new HashMap<>(); // key -> job id acknowledged
         Set<String> unknownKeys = new HashSet<>();
         Map<String, Set<String>> triedIds = new HashMap<>(); // key -> every id sent with it
@@ -152,9 +196,14 @@ final class HistoryChecker {
         stuck = (int) Math.max(stuck, counts.pending() + counts.active() + counts.scheduled());
 
         int lost = 0;
+        int deadAsExpected = 0;
         for (var e : ackedId.entrySet()) {
             String id = e.getValue();
             String state = states.get(id);
+            if (expectedDead.test(e.getKey()) && "DEAD".equals(state)) {
+                deadAsExpected++;
+                continue;
+            }
             boolean completed = "SUCCEEDED".equals(state) && ended.contains(id);
             boolean isStuck =
                     state != null && Set.of("QUEUED", "ACTIVE", "SCHEDULED").contains(state);
@@ -190,7 +239,8 @@ final class HistoryChecker {
                 splitKeys,
                 executions,
                 duplicates,
-                examples);
+                examples,
+                deadAsExpected);
     }
 
     private static void example(List<String> examples, String text) {

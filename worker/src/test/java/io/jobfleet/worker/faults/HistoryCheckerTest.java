@@ -3,6 +3,7 @@ package io.jobfleet.worker.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.ClaimedJob;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.redis.JobStore;
@@ -60,6 +61,49 @@ class HistoryCheckerTest extends FaultTestBase {
         assertThat(report.splitKeys()).isEqualTo(1);
         assertThat(report.executions()).isEqualTo(5);
         assertThat(report.duplicates()).isEqualTo(1);
+    }
+
+    @Test
+    void countsExpectedDeadJobsApartAndAnInnocentDeadJobAsLost() {
+        for (String key : List.of("poison-1", "poison-2", "k1", "k2")) {
+            store.enqueue(job(key).withIdempotencyKey(key).withId("id-" + key));
+        }
+        Map<String, ClaimedJob> claimed = store.claim(Q, 10, Duration.ofMinutes(1), "w").jobs().stream()
+                .collect(Collectors.toMap(ClaimedJob::id, j -> j));
+        assertThat(claimed).hasSize(4);
+        store.ack(Q, List.of(ack(claimed.get("id-k1"))));
+        // poison-1 and the innocent k2 end DEAD; poison-2 (meant to die) succeeds instead
+        for (String id : List.of("id-poison-1", "id-k2")) {
+            store.fail(claimed.get(id), AttemptError.of(1, new IllegalStateException("boom"), "w"), -1, 1, "test");
+        }
+        store.ack(Q, List.of(ack(claimed.get("id-poison-2"))));
+
+        try (HistoryLog producer = new HistoryLog(history.resolve("producer-1.log"))) {
+            for (String key : List.of("poison-1", "poison-2", "k1", "k2")) {
+                producer.append("T", key, "id-" + key);
+                producer.append("A", key, "id-" + key, "CREATED");
+            }
+        }
+        try (HistoryLog worker = new HistoryLog(history.resolve("exec-w.log"))) {
+            for (String key : List.of("poison-1", "poison-2", "k1", "k2")) {
+                worker.append("S", "id-" + key, key, "w", 1, 1);
+            }
+            worker.append("E", "id-k1", "k1", "w", 1, 2);
+            worker.append("E", "id-poison-2", "poison-2", "w", 1, 2);
+        }
+
+        HistoryChecker.Report report =
+                HistoryChecker.check("checker expected-dead", history, redis, Q, key -> key.startsWith("poison-"));
+        report.print();
+        assertThat(report.acknowledged()).isEqualTo(4);
+        assertThat(report.deadAsExpected()).isEqualTo(1);
+        assertThat(report.lost()).as("the innocent dead job").isEqualTo(1);
+        assertThat(report.examples()).anyMatch(e -> e.contains("id-k2"));
+        assertThat(report.stuck()).isZero();
+
+        HistoryChecker.Report unmarked = HistoryChecker.check("checker unmarked", history, redis, Q);
+        assertThat(unmarked.deadAsExpected()).isZero();
+        assertThat(unmarked.lost()).as("every dead job, none marked").isEqualTo(2);
     }
 
     private static NewJob job(String key) {

@@ -1,6 +1,7 @@
 package io.jobfleet.worker.faults;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.NewJob;
@@ -22,19 +23,43 @@ import java.util.function.LongSupplier;
  */
 final class Producers implements AutoCloseable {
     private final JobStore store;
-    private final String queue;
     private final Path history;
     private final Duration every;
-    private final LongSupplier jobMs;
+    private final Jobs jobs;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
 
+    /**
+     * Chooses each job a producer enqueues. Given the producer's next key ({@code p<n>-<seq>}, unique
+     * in the run), returns the job; its idempotency key (the given key, or another unique one such
+     * as {@code poison-p1-7}, so a checker can tell kinds apart) must be set and match the payload's
+     * {@code key}.
+     */
+    @FunctionalInterface
+    interface Jobs {
+        NewJob next(String key);
+    }
+
     Producers(JobStore store, String queue, Path history, Duration every, LongSupplier jobMs) {
+        this(store, history, every, key -> job(queue, key, payload(key, jobMs.getAsLong())));
+    }
+
+    /** Producers whose jobs (payloads, queue, timeouts, attempts, backoff) {@code jobs} chooses one by one. */
+    Producers(JobStore store, Path history, Duration every, Jobs jobs) {
         this.store = store;
-        this.queue = queue;
         this.history = history;
         this.every = every;
-        this.jobMs = jobMs;
+        this.jobs = jobs;
+    }
+
+    /** The payload of a plain "hist" job: its key and how long it runs. */
+    static ObjectNode payload(String key, long ms) {
+        return JsonNodeFactory.instance.objectNode().put("key", key).put("ms", ms);
+    }
+
+    /** A "hist" job with this payload, its idempotency key taken from the payload's key. */
+    static NewJob job(String queue, String key, ObjectNode payload) {
+        return NewJob.of(queue, FaultWorker.TYPE, payload.put("key", key)).withIdempotencyKey(key);
     }
 
     /** Job durations uniform in [0, maxMs], with {@code longShare} of them {@code longMs} instead. */
@@ -56,11 +81,7 @@ final class Producers implements AutoCloseable {
     private void produce(int producer) {
         try (HistoryLog log = new HistoryLog(history.resolve("producer-" + producer + ".log"))) {
             for (long seq = 0; !stopping; seq++) {
-                String key = "p" + producer + "-" + seq;
-                var payload =
-                        JsonNodeFactory.instance.objectNode().put("key", key).put("ms", jobMs.getAsLong());
-                enqueueUntilKnown(
-                        log, NewJob.of(queue, FaultWorker.TYPE, payload).withIdempotencyKey(key));
+                enqueueUntilKnown(log, jobs.next("p" + producer + "-" + seq));
                 Await.pause(every.toMillis());
             }
         }
