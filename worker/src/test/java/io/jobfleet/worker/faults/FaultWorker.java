@@ -20,7 +20,7 @@ import java.util.Map;
  * ({@code exec-<id>.log} under {@code --history}) instead of in the Redis under test: a start
  * line, a sleep of {@code ms} (interruptible), an end line. Options (all {@code --name value}):
  * redis, id, history, queues, concurrency, lease-ms, renew-ms, reap-ms, grace-ms, poison,
- * hung-grace-ms. Optional payload fields make a job misbehave (job faults): {@code halt: true}
+ * hung-grace-ms, breaker ({@code off}: no circuit breakers). Optional payload fields make a job misbehave (job faults): {@code halt: true}
  * halts the JVM right after the start line, every time; {@code hangMs} with {@code hangAttempts}
  * hangs that long on attempts up to {@code hangAttempts}, absorbing interrupts as a hung
  * downstream call would, then ends normally; {@code failWhile: name} throws, without an end line,
@@ -44,6 +44,7 @@ public final class FaultWorker {
         if (options.containsKey("grace-ms")) config.shutdownGrace(ms(options.get("grace-ms")));
         if (options.containsKey("poison")) config.poisonLimit(Integer.parseInt(options.get("poison")));
         if (options.containsKey("hung-grace-ms")) config.hungJobGrace(ms(options.get("hung-grace-ms")));
+        if ("off".equals(options.get("breaker"))) config.breaker(WorkerConfig.BreakerSettings.OFF);
         Path history = Path.of(options.get("history"));
         HistoryLog log = new HistoryLog(history.resolve("exec-" + id + ".log"));
         Redis redis = Redis.connect(RedisSettings.fromUrl(options.get("redis")));
