@@ -26,11 +26,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Fault 9: a retry storm. Every job calls a downstream that fails 100 % for a minute (the handler
  * throws while a flag file exists), then is healthy again. Jobs have 30 attempts and an
- * exponential backoff with full jitter (1 s doubling to 15 s). Every handler start is in the history: after the drain the test prints how
- * many runs and retries fell in each 5-second bucket and how long the retries waited, and checks
- * that they were spread out rather than in lockstep, that no job died, and that every
- * acknowledged job completed. Run twice: with the circuit breakers off (the backoff alone) and on
- * (the default).
+ * exponential backoff with full jitter (1 s doubling to 15 s). Every handler start is in the
+ * history: after the drain the test prints how many runs and retries fell in each 5-second bucket
+ * and how long the retries waited, and checks that they were spread out rather than in lockstep,
+ * that no job died, and that every acknowledged job completed. Run twice: with the circuit
+ * breakers off (the backoff alone) and on (the default).
  */
 @Tag("slow")
 class RetryStormTest extends FaultTestBase {
