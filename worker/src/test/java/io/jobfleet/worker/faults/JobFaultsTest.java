@@ -154,17 +154,12 @@ class JobFaultsTest extends FaultTestBase {
         AtomicLong n = new AtomicLong();
         HistoryChecker.Report report;
         try {
-            try (Producers load = new Producers(
-                            store,
-                            history,
-                            Duration.ofMillis(25),
-                            key -> n.incrementAndGet() % 500 == 0 && n.get() <= 2_000
-                                    ? Producers.job(
-                                            q,
-                                            "poison-" + key,
-                                            Producers.payload("poison-" + key, 0)
-                                                    .put("halt", true))
-                                    : normal(q, key))
+            try (Producers load = new Producers(store, history, Duration.ofMillis(25), key -> {
+                        long i = n.incrementAndGet(); // four poison jobs among the first 1,000
+                        if (i % 300 != 100 || i > 1_000) return normal(q, key);
+                        var payload = Producers.payload("poison-" + key, 0).put("halt", true);
+                        return Producers.job(q, "poison-" + key, payload);
+                    })
                     .start(2)) {
                 Await.pause(35_000);
             }
