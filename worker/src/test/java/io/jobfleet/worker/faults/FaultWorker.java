@@ -74,29 +74,40 @@ public final class FaultWorker {
             JsonNode payload = ctx.payload();
             String key = payload.path("key").asText("-");
             log.append("S", ctx.id(), key, workerId, ctx.attempt(), System.currentTimeMillis());
-            if (payload.path("halt").asBoolean(false)) Runtime.getRuntime().halt(7);
-            String failWhile = payload.path("failWhile").asText("");
-            if (history != null && !failWhile.isEmpty() && Files.exists(history.resolve(failWhile))) {
-                throw new IllegalStateException("downstream unavailable (" + failWhile + " exists)");
+            try {
+                if (payload.path("halt").asBoolean(false)) Runtime.getRuntime().halt(7);
+                String failWhile = payload.path("failWhile").asText("");
+                if (history != null && !failWhile.isEmpty() && Files.exists(history.resolve(failWhile))) {
+                    throw new IllegalStateException("downstream unavailable (" + failWhile + " exists)");
+                }
+                if (ctx.attempt() <= payload.path("hangAttempts").asInt(0)
+                        && hang(payload.path("hangMs").asLong(0))) {
+                    throw new InterruptedException("timed out while hung");
+                }
+                Thread.sleep(payload.path("ms").asLong(0));
+            } catch (Exception e) {
+                // a failure the worker records (an error, a timeout): the next run is a retry, not a duplicate
+                log.append("F", ctx.id(), key, workerId, ctx.attempt(), System.currentTimeMillis());
+                throw e;
             }
-            if (ctx.attempt() <= payload.path("hangAttempts").asInt(0))
-                hang(payload.path("hangMs").asLong(0));
-            Thread.sleep(payload.path("ms").asLong(0));
             log.append("E", ctx.id(), key, workerId, ctx.attempt(), System.currentTimeMillis());
             return null;
         });
     }
 
     /** Sleeps {@code ms} whatever interrupts arrive meanwhile, and swallows them: a hung call that returns late. */
-    private static void hang(long ms) {
+    /** Sleeps through interrupts for {@code ms}, as a hung call would; true if it was interrupted (timed out). */
+    private static boolean hang(long ms) {
+        boolean interrupted = false;
         long until = System.nanoTime() + ms * 1_000_000;
         for (long left = ms; left > 0; left = (until - System.nanoTime()) / 1_000_000) {
             try {
                 Thread.sleep(left);
             } catch (InterruptedException e) {
-                // absorbed: the call does not notice
+                interrupted = true; // absorbed: the call does not notice
             }
         }
+        return interrupted;
     }
 
     private static Duration ms(String value) {

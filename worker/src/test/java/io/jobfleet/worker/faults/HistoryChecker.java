@@ -29,7 +29,8 @@ final class HistoryChecker {
      * {@code unknown}: keys whose enqueue never got an answer; {@code unknownAttempts}: enqueue
      * calls that threw (each tried again under its key); {@code replayed}: acknowledgements that
      * named a job an earlier, unanswered try had created; {@code duplicates}: handler starts beyond
-     * the first per job; {@code deadAsExpected}: jobs the test meant to die (poison) that are DEAD,
+     * the first per job that no recorded failure of an earlier run explains (retries are not
+     * duplicates; re-runs after a crash, a lost lease or a lost reply are); {@code deadAsExpected}: jobs the test meant to die (poison) that are DEAD,
      * which are not lost (an expected-dead job in any other final state is not counted there).
      */
     record Report(
@@ -122,13 +123,29 @@ final class HistoryChecker {
         }
     }
 
-    /** One handler run, from a worker's file. */
-    record Run(String jobId, String key, String worker, int attempt, long atMs, boolean end) {}
+    /**
+     * One line of a worker's file: a run's start, its end ({@code end}), or a failure the worker
+     * records, an error or a timeout ({@code failed}); a run with neither was cut short (a crash, a
+     * lost lease, a hand-back).
+     */
+    record Run(String jobId, String key, String worker, int attempt, long atMs, boolean end, boolean failed) {
+        /** A start line: the handler began a run. */
+        boolean start() {
+            return !end && !failed;
+        }
+    }
 
     static List<Run> runs(Path history) {
         List<Run> runs = new ArrayList<>();
         for (String[] f : HistoryLog.read(history, "exec-")) {
-            runs.add(new Run(f[1], f[2], f[3], Integer.parseInt(f[4]), Long.parseLong(f[5]), f[0].equals("E")));
+            runs.add(new Run(
+                    f[1],
+                    f[2],
+                    f[3],
+                    Integer.parseInt(f[4]),
+                    Long.parseLong(f[5]),
+                    f[0].equals("E"),
+                    f[0].equals("F")));
         }
         return runs;
     }
@@ -169,6 +186,7 @@ final class HistoryChecker {
         unknownKeys.removeAll(ackedId.keySet());
 
         Map<String, Long> starts = new HashMap<>();
+        Map<String, Long> failures = new HashMap<>();
         Set<String> ended = new HashSet<>();
         Map<String, Set<String>> executedIdsOfKey = new HashMap<>();
         List<String> examples = new ArrayList<>();
@@ -181,6 +199,7 @@ final class HistoryChecker {
             }
             executedIdsOfKey.computeIfAbsent(run.key(), k -> new HashSet<>()).add(run.jobId());
             if (run.end()) ended.add(run.jobId());
+            else if (run.failed()) failures.merge(run.jobId(), 1L, Long::sum);
             else starts.merge(run.jobId(), 1L, Long::sum);
         }
 
@@ -226,7 +245,10 @@ final class HistoryChecker {
         }
 
         long executions = starts.values().stream().mapToLong(Long::longValue).sum();
-        long duplicates = starts.values().stream().mapToLong(n -> n - 1).sum();
+        // a run beyond the first is a duplicate unless a recorded failure of an earlier run explains it (a retry)
+        long duplicates = starts.entrySet().stream()
+                .mapToLong(e -> Math.max(0, e.getValue() - 1 - failures.getOrDefault(e.getKey(), 0L)))
+                .sum();
         return new Report(
                 fault,
                 ackedId.size(),

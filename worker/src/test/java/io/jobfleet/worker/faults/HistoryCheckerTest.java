@@ -46,6 +46,8 @@ class HistoryCheckerTest extends FaultTestBase {
             worker.append("E", "id-k1", "k1", "w", 2, 3);
             worker.append("S", "id-k2", "k2", "w", 1, 4);
             worker.append("S", "id-k4", "k4", "w", 1, 5);
+            worker.append("F", "id-k4", "k4", "w", 1, 5); // a recorded failure: the next run is a retry
+            worker.append("S", "id-k4", "k4", "w", 2, 6);
             worker.append("E", "id-k4", "k4", "w", 1, 6);
             worker.append("S", "id-zz", "kz", "w", 1, 7); // never enqueued: unexpected
         }
@@ -59,8 +61,8 @@ class HistoryCheckerTest extends FaultTestBase {
         assertThat(report.stuck()).isEqualTo(2);
         assertThat(report.unexpected()).isEqualTo(1);
         assertThat(report.splitKeys()).isEqualTo(1);
-        assertThat(report.executions()).isEqualTo(5);
-        assertThat(report.duplicates()).isEqualTo(1);
+        assertThat(report.executions()).isEqualTo(6);
+        assertThat(report.duplicates()).as("the retry of k4 is not a duplicate").isEqualTo(1);
     }
 
     @Test

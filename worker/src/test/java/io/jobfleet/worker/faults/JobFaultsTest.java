@@ -196,7 +196,7 @@ class JobFaultsTest extends FaultTestBase {
         for (Run r : HistoryChecker.runs(history)) if (r.end()) endedWhere.add(r.jobId() + " " + r.worker());
         Set<String> neighbours = new HashSet<>();
         for (Run r : HistoryChecker.runs(history)) {
-            if (!r.end()
+            if (r.start()
                     && halted.contains(r.worker())
                     && !r.key().startsWith("poison-")
                     && !endedWhere.contains(r.jobId() + " " + r.worker())) neighbours.add(r.jobId());
@@ -255,7 +255,7 @@ class JobFaultsTest extends FaultTestBase {
 
     /** Job id -> its handler starts. */
     private Map<String, List<Run>> starts() {
-        return HistoryChecker.runs(history).stream().filter(r -> !r.end()).collect(Collectors.groupingBy(Run::jobId));
+        return HistoryChecker.runs(history).stream().filter(r -> r.start()).collect(Collectors.groupingBy(Run::jobId));
     }
 
     /** Relaunches every worker JVM that died (a poison job halted it), recording each one's exit code. */

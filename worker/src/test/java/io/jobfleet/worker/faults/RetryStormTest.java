@@ -120,7 +120,7 @@ class RetryStormTest extends FaultTestBase {
         Set<String> ended = new HashSet<>();
         for (Run r : runs) if (r.end()) ended.add(r.jobId() + "#" + r.attempt());
         List<Run> starts = runs.stream()
-                .filter(r -> !r.end())
+                .filter(r -> r.start())
                 .sorted(Comparator.comparingLong(Run::atMs))
                 .toList();
         List<Run> retries = starts.stream().filter(r -> r.attempt() > 1).toList();

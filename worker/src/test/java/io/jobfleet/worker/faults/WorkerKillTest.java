@@ -96,10 +96,10 @@ class WorkerKillTest extends FaultTestBase {
         for (Kill kill : kills) {
             long worst = -1;
             for (Run start : runs) {
-                if (start.end() || !start.worker().equals(kill.worker())) continue;
+                if (!start.start() || !start.worker().equals(kill.worker())) continue;
                 if (endedBy.getOrDefault(start.jobId(), Set.of()).contains(kill.worker())) continue;
                 long reclaim = byJob.get(start.jobId()).stream()
-                        .filter(r -> !r.end() && !r.worker().equals(kill.worker()) && r.atMs() >= start.atMs())
+                        .filter(r -> r.start() && !r.worker().equals(kill.worker()) && r.atMs() >= start.atMs())
                         .mapToLong(Run::atMs)
                         .min()
                         .orElse(-1);
