@@ -48,6 +48,7 @@ final class LeaseKeeper implements Runnable {
                 notRenewed.forEach((id, status) -> {
                     RunningJob run = processor.get(id);
                     if (run == null || run.isSettled()) return; // finished meanwhile: its outcome is being recorded
+                    if (run.job.token() != tokens.get(id)) return; // a newer claim of the job, renewed next time
                     if (status.equals("cancelled")) {
                         processor.stop(run, "cancelled");
                     } else {

@@ -90,7 +90,9 @@ final class Processor {
      */
     RunningJob hold(ClaimedJob job) {
         RunningJob run = new RunningJob(job, new JobContext(job, store));
-        running.put(job.id(), run);
+        RunningJob old = running.put(job.id(), run);
+        // claimed again while an earlier run of it is still here: that run's lease was lost
+        if (old != null) stop(old, "lease lost (claimed again)");
         return run;
     }
 
@@ -285,7 +287,8 @@ final class Processor {
 
     /** The job's outcome is recorded (or given up): free its slot. */
     void finish(RunningJob run) {
-        if (running.remove(run.job.id(), run)) slots.release();
+        running.remove(run.job.id(), run); // false when a newer run of the same job replaced it
+        if (run.freeSlot()) slots.release();
     }
 
     /** Runs a report to Redis, retrying while Redis is unavailable (bounded; then the lease expires and the job runs again). */

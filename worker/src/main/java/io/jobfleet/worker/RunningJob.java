@@ -18,6 +18,7 @@ final class RunningJob {
     volatile long timeoutMs;
     volatile boolean timedOut;
     private final AtomicBoolean settled = new AtomicBoolean();
+    private final AtomicBoolean slotFreed = new AtomicBoolean();
 
     RunningJob(ClaimedJob job, JobContext ctx) {
         this.job = job;
@@ -27,6 +28,11 @@ final class RunningJob {
     /** True for the one caller that gets to record this job's outcome. */
     boolean settle() {
         return settled.compareAndSet(false, true);
+    }
+
+    /** True once: the run's slot is given back exactly once. */
+    boolean freeSlot() {
+        return slotFreed.compareAndSet(false, true);
     }
 
     boolean isSettled() {
