@@ -43,8 +43,8 @@ class MaxMemoryTest extends FaultTestBase {
         long[] marks = new long[4]; // window start, two thirds, end (epoch ms)
         long[] succeeded = new long[4];
         long refusedTriesBefore;
-        long refusedTriesInWindow;
-        long ackedInWindow;
+        long[] refused = new long[4]; // producers' U and A lines at the same marks
+        long[] acked = new long[4];
         String usedAtStart;
         String usedAtEnd;
         String refusal;
@@ -61,15 +61,15 @@ class MaxMemoryTest extends FaultTestBase {
                 refusal = awaitRefusal();
                 marks[0] = System.currentTimeMillis();
                 succeeded[0] = succeeded(queues);
-                long refusedAtStart = producerLines("U");
-                long ackedAtStart = producerLines("A");
+                refused[0] = producerLines("U");
+                acked[0] = producerLines("A");
                 for (int third = 1; third <= 3; third++) {
                     Await.pause(WINDOW_MS / 3);
                     marks[third] = System.currentTimeMillis();
                     succeeded[third] = succeeded(queues);
+                    refused[third] = producerLines("U");
+                    acked[third] = producerLines("A");
                 }
-                refusedTriesInWindow = producerLines("U") - refusedAtStart;
-                ackedInWindow = producerLines("A") - ackedAtStart;
                 usedAtEnd = redis.info("memory", "used_memory");
             } finally {
                 config("maxmemory", "0");
@@ -83,12 +83,15 @@ class MaxMemoryTest extends FaultTestBase {
                         + " first refusal: %s%n",
                 usedAtStart, HEADROOM_BYTES, marks[3] - marks[0], usedAtEnd, refusal);
         System.out.printf(
-                "FAULT TABLE maxmemory: enqueue tries refused before the window %d, in it %d; enqueues acknowledged in it %d%n",
-                refusedTriesBefore, refusedTriesInWindow, ackedInWindow);
+                "FAULT TABLE maxmemory: enqueue tries refused before the window %d, in it %d%n",
+                refusedTriesBefore, refused[3] - refused[0]);
         for (int third = 1; third <= 3; third++) {
             System.out.printf(
-                    "FAULT TABLE maxmemory: window third %d: job starts (claims) %d, handler ends %d, acks recorded %d%n",
+                    "FAULT TABLE maxmemory: window third %d: enqueue tries refused %d, enqueues acknowledged %d;"
+                            + " job starts (claims) %d, handler ends %d, acks recorded %d%n",
                     third,
+                    refused[third] - refused[third - 1],
+                    acked[third] - acked[third - 1],
                     count(runs, false, marks[third - 1], marks[third]),
                     count(runs, true, marks[third - 1], marks[third]),
                     succeeded[third] - succeeded[third - 1]);
@@ -107,7 +110,7 @@ class MaxMemoryTest extends FaultTestBase {
         HistoryChecker.Report report = drainAndCheck("maxmemory " + WINDOW_MS / 1000 + " s", Q);
 
         assertThat(refusal).as("what an enqueue got while Redis was full").contains("out of memory");
-        assertThat(refusedTriesInWindow)
+        assertThat(refused[3] - refused[0])
                 .as("producers' enqueue tries refused in the window")
                 .isPositive();
         for (int third = 1; third <= 3; third++) {
