@@ -148,6 +148,9 @@ public final class Worker implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
+    /** Set by the heartbeat while Redis refuses it for memory: logged once when full, once when not. */
+    private volatile boolean memoryFull;
+
     private void heartbeat() {
         try {
             String queues = config.queues().entrySet().stream()
@@ -169,9 +172,19 @@ public final class Worker implements AutoCloseable {
                             Version.get()),
                     config.heartbeatEvery().multipliedBy(3));
             outage.up();
+            if (memoryFull) {
+                memoryFull = false;
+                log.info("Redis accepts writes again (memory no longer full)");
+            }
         } catch (RedisOutOfMemoryException e) {
             // Redis is up but full: claims and acks still work, only this entry goes stale; not an outage
-            log.debug("heartbeat refused: {}", e.getMessage());
+            if (!memoryFull) {
+                memoryFull = true;
+                log.warn(
+                        "Redis memory is full (maxmemory, noeviction): enqueues and this worker's heartbeat are refused;"
+                                + " claiming, acking and renewing go on. {}",
+                        e.getMessage());
+            }
         } catch (RedisUnavailableException e) {
             outage.down(e);
         }

@@ -122,6 +122,10 @@ class MaxMemoryTest extends FaultTestBase {
                     .isPositive();
         }
         assertThat(traces).as("stack traces in the workers' output").isEmpty();
+        assertThat(warnings)
+                .as("workers say once, as a warning, that Redis memory is full")
+                .anyMatch(l -> l.contains("Redis memory is full"))
+                .noneMatch(l -> l.contains(" ERROR "));
         assertThat(fleet).allMatch(ChildWorker::isAlive, "worker still running");
         assertSafe(report);
     }
