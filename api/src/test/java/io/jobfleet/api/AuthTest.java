@@ -132,7 +132,7 @@ class AuthTest extends ApiTestBase {
 
     @Test
     void devModeRunsOpen() {
-        try (Redis pool = Redis.connect(RedisSettings.fromUrl(server.url()));
+        try (Redis pool = Redis.connect(RedisSettings.fromUrl(TestRedis.url(server)));
                 ApiServer open = new ApiServer(pool, ApiConfig.openForDev().withAddress("127.0.0.1", 0)).start()) {
             Http anonymous = new Http(open.port());
             Http.Response created = anonymous.post(jobsPath(q), null, JOB);
