@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.common.redis.TestRedis;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.util.List;
 import java.util.Map;

@@ -249,28 +249,27 @@ public final class Redis implements AutoCloseable {
         return Script.values().length;
     }
 
-    /** Connections in use and idle in the pool, and its size (on Cluster: summed over the nodes' pools). */
+    /**
+     * Connections in use and idle in the pool, and its size. On Cluster every node has its own
+     * pool of that size: these are the busiest node's numbers, the one that runs out first.
+     */
     public record PoolStats(int active, int idle, int max) {}
 
     public PoolStats poolStats() {
-        if (jedis instanceof RedisClient client) {
-            return new PoolStats(
-                    client.getPool().getNumActive(), client.getPool().getNumIdle(), settings.poolSize());
-        }
         java.util.Collection<? extends org.apache.commons.pool2.impl.GenericObjectPool<Connection>> pools =
                 switch (jedis) {
+                    case RedisClient client -> List.of(client.getPool());
                     case RedisClusterClient cluster -> cluster.getClusterNodes().values();
                     case RedisSentinelClient sentinel ->
                         sentinel.getPrimaryNodesConnectionMap().values();
                     default -> List.of();
                 };
-        int active = 0;
-        int idle = 0;
+        PoolStats busiest = new PoolStats(0, 0, settings.poolSize());
         for (var pool : pools) {
-            active += pool.getNumActive();
-            idle += pool.getNumIdle();
+            if (pool.getNumActive() >= busiest.active())
+                busiest = new PoolStats(pool.getNumActive(), pool.getNumIdle(), settings.poolSize());
         }
-        return new PoolStats(active, idle, settings.poolSize() * Math.max(1, pools.size()));
+        return busiest;
     }
 
     /**

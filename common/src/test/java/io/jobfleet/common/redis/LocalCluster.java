@@ -108,6 +108,31 @@ public final class LocalCluster implements AutoCloseable {
         return null;
     }
 
+    /** The master serving {@code key}'s slot now (by CLUSTER NODES as a live node sees it). */
+    public EmbeddedRedis masterOf(String key) {
+        EmbeddedRedis any =
+                nodes.stream().filter(EmbeddedRedis::isAlive).findFirst().orElseThrow();
+        int slot = Integer.parseInt(cli(any, "CLUSTER", "KEYSLOT", key).trim());
+        for (String line : clusterNodes(any).split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length < 9 || !f[2].contains("master") || f[2].contains("fail")) continue;
+            for (int i = 8; i < f.length; i++) {
+                if (f[i].startsWith("[")) continue; // a slot being migrated
+                String[] range = f[i].split("-");
+                int from = Integer.parseInt(range[0]);
+                int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+                if (slot >= from && slot <= to) {
+                    int port = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@')));
+                    return nodes.stream()
+                            .filter(n -> n.port() == port)
+                            .findFirst()
+                            .orElseThrow();
+                }
+            }
+        }
+        throw new IllegalStateException("no master serves slot " + slot);
+    }
+
     /** CLUSTER FAILOVER on a replica: a manual, coordinated switch that waits for the replica to catch up. */
     public void failover(EmbeddedRedis replica) {
         String reply = cli(replica, "CLUSTER", "FAILOVER");

@@ -29,7 +29,9 @@ class TopologyTest extends RealRedisTest {
         assertThat(redis.settings().topology()).isEqualTo(expected);
         Map<String, String> servers = redis.infoEveryNode("server");
         System.out.println("TOPOLOGY " + TestRedis.topology() + ": " + servers.keySet());
-        assertThat(servers).hasSize(expected == RedisSettings.Topology.CLUSTER ? 3 : 1);
+        // on Cluster: the masters, and the replicas once the client has met them
+        if (expected == RedisSettings.Topology.CLUSTER) assertThat(servers).hasSizeBetween(3, 6);
+        else assertThat(servers).hasSize(1);
     }
 
     @Test
@@ -49,7 +51,7 @@ class TopologyTest extends RealRedisTest {
         Redis.PoolStats pool = redis.poolStats();
         assertThat(pool.active()).isGreaterThanOrEqualTo(0);
         assertThat(pool.idle()).isGreaterThan(0);
-        assertThat(pool.max()).isGreaterThanOrEqualTo(redis.settings().poolSize());
+        assertThat(pool.max()).isEqualTo(redis.settings().poolSize());
         assertThat(redis.memory().used()).isPositive();
     }
 
