@@ -45,7 +45,8 @@ public final class LocalCluster implements AutoCloseable {
                                 "--cluster-config-file", "nodes.conf",
                                 "--cluster-node-timeout", Integer.toString(NODE_TIMEOUT_MS),
                                 // a replica with a stale copy may still be promoted: we test availability
-                                "--cluster-replica-validity-factor", "0")));
+                                "--cluster-replica-validity-factor", "0",
+                                "--repl-diskless-sync-delay", "0")));
             }
             List<String> command = new ArrayList<>(List.of(redisCli(binary).toString(), "--cluster", "create"));
             for (EmbeddedRedis node : nodes) command.add("127.0.0.1:" + node.port());

@@ -34,14 +34,24 @@ public final class LocalSentinel implements AutoCloseable {
     public static LocalSentinel start(Path binary, int replicas, int sentinelCount) {
         LocalSentinel set = new LocalSentinel(binary);
         try {
-            EmbeddedRedis master = EmbeddedRedis.start(binary, 0, List.of());
+            // a replica syncs at once, not after the default 5 s wait for more replicas
+            List<String> sync = List.of("--repl-diskless-sync-delay", "0");
+            EmbeddedRedis master = EmbeddedRedis.start(binary, 0, sync);
             set.servers.add(master);
             for (int i = 0; i < replicas; i++) {
                 set.servers.add(EmbeddedRedis.start(
-                        binary, 0, List.of("--replicaof", "127.0.0.1", Integer.toString(master.port()))));
+                        binary,
+                        0,
+                        List.of(
+                                "--replicaof",
+                                "127.0.0.1",
+                                Integer.toString(master.port()),
+                                sync.get(0),
+                                sync.get(1))));
             }
             for (int i = 0; i < sentinelCount; i++) set.startSentinel(master.port(), sentinelCount / 2 + 1);
             set.awaitReady(replicas, sentinelCount, Duration.ofSeconds(30));
+            set.awaitReplicasSynced(Duration.ofSeconds(30));
             return set;
         } catch (IOException e) {
             set.close();
@@ -153,6 +163,33 @@ public final class LocalSentinel implements AutoCloseable {
             LocalCluster.sleep(50);
         }
         throw new IllegalStateException("no new master within " + timeout);
+    }
+
+    /**
+     * Waits until the current master has every other live server as an online replica at its own
+     * replication offset: the set is whole again, so a second failover loses nothing already written.
+     */
+    public void awaitReplicasSynced(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long live = servers.stream().filter(EmbeddedRedis::isAlive).count() - 1;
+        while (true) {
+            String info = LocalCluster.cli(master(), "INFO", "replication");
+            String offset = "";
+            int synced = 0;
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith("master_repl_offset:"))
+                    offset = line.substring(line.indexOf(':') + 1).trim();
+            }
+            for (String line : info.split("\r?\n")) {
+                if (line.matches("slave\\d+:.*")
+                        && line.contains("state=online")
+                        && line.contains("offset=" + offset + ",")) synced++;
+            }
+            if (synced == live) return;
+            if (System.nanoTime() > deadline)
+                throw new IllegalStateException("replicas not in sync in " + timeout + ": " + info);
+            LocalCluster.sleep(50);
+        }
     }
 
     private String sentinelCli(int port, String... args) {
