@@ -234,6 +234,20 @@ public final class Redis implements AutoCloseable {
         });
     }
 
+    /**
+     * Every key matching {@code pattern}, by SCAN (never KEYS): on Cluster over every master, so
+     * a pattern without a hash tag still sees every slot. For fleet-wide lookups of a bounded
+     * number of keys; the result is collected in memory.
+     */
+    List<String> scanKeys(String pattern) {
+        return call(j -> {
+            java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+            redis.clients.jedis.ScanIteration scan = j.scanIteration(1000, pattern);
+            while (!scan.isIterationCompleted()) keys.addAll(scan.nextBatch().getResult());
+            return List.copyOf(keys);
+        });
+    }
+
     public void ping() {
         call(UnifiedJedis::ping);
     }

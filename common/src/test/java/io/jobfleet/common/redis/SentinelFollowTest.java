@@ -43,7 +43,7 @@ class SentinelFollowTest {
             awaitClientOn(redis, third);
             String afterKill = enqueueUntilAccepted(store, "after-kill");
 
-            assertThat(third).isNotIn(first, second);
+            assertThat(third).isNotEqualTo(second); // may be the first master, demoted to replica by then
             assertThat(store.get("f", before)).isPresent();
             assertThat(store.get("f", afterFailover)).isPresent();
             assertThat(store.get("f", afterKill)).isPresent();

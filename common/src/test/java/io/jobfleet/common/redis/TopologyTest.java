@@ -70,4 +70,14 @@ class TopologyTest extends RealRedisTest {
         if (redis.settings().topology() == RedisSettings.Topology.CLUSTER)
             assertThat(nodes).hasSize(3);
     }
+
+    @Test
+    void scanSeesKeysOfEverySlot() {
+        List<String> names = IntStream.range(0, 20).mapToObj(i -> "scan" + i).toList();
+        for (String q : names) store.enqueue(io.jobfleet.common.job.NewJob.of(q, "t", payload(1)));
+        List<String> pending = redis.scanKeys(Keys.ROOT + "{scan*}:pending");
+        assertThat(pending)
+                .containsExactlyInAnyOrderElementsOf(
+                        names.stream().map(q -> Keys.of(q).pending()).toList());
+    }
 }
