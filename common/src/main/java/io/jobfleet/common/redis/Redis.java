@@ -401,7 +401,10 @@ public final class Redis implements AutoCloseable {
     }
 
     RuntimeException translate(JedisException e) {
-        if (e instanceof JedisConnectionException || e instanceof JedisClusterOperationException) {
+        if (e instanceof JedisConnectionException
+                || e instanceof JedisClusterOperationException
+                || e instanceof redis.clients.jedis.exceptions.JedisBroadcastException) {
+            // a command sent to every Cluster master (SCRIPT LOAD) fails when one of them is down
             // the Cluster client gives up with JedisClusterOperationException after its retries
             return new RedisUnavailableException(
                     "Redis at " + settings.address() + " is unreachable: " + e.getMessage(), e);
