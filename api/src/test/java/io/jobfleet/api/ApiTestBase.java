@@ -55,7 +55,7 @@ abstract class ApiTestBase {
     void startServers() {
         server = TestRedis.start(serverArgs());
         redis = TestRedis.connect(server);
-        apiRedis = Redis.connect(RedisSettings.fromUrl(server.url()).withPoolSize(32));
+        apiRedis = Redis.connect(RedisSettings.fromUrl(TestRedis.url(server)).withPoolSize(32));
         api = new ApiServer(apiRedis, config()).start();
         http = new Http(api.port());
     }

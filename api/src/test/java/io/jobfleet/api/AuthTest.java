@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.common.redis.TestRedis;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.util.List;
 import java.util.Map;
@@ -132,7 +133,7 @@ class AuthTest extends ApiTestBase {
 
     @Test
     void devModeRunsOpen() {
-        try (Redis pool = Redis.connect(RedisSettings.fromUrl(server.url()));
+        try (Redis pool = Redis.connect(RedisSettings.fromUrl(TestRedis.url(server)));
                 ApiServer open = new ApiServer(pool, ApiConfig.openForDev().withAddress("127.0.0.1", 0)).start()) {
             Http anonymous = new Http(open.port());
             Http.Response created = anonymous.post(jobsPath(q), null, JOB);

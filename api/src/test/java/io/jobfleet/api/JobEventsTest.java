@@ -169,7 +169,7 @@ class JobEventsTest extends ApiTestBase {
     }
 
     private void startWorker() {
-        workerPool = Redis.connect(RedisSettings.fromUrl(server.url()).withClientName("events-worker"));
+        workerPool = Redis.connect(RedisSettings.fromUrl(TestRedis.url(server)).withClientName("events-worker"));
         WorkerConfig config = WorkerConfig.builder()
                 .id("events-worker")
                 .queues(Q)

@@ -83,7 +83,7 @@ class QueueRoutesTest extends ApiTestBase {
                 .concurrency(3)
                 .shutdownGrace(Duration.ofMillis(500))
                 .build();
-        try (Redis pool = Redis.connect(RedisSettings.fromUrl(server.url()))) {
+        try (Redis pool = Redis.connect(RedisSettings.fromUrl(TestRedis.url(server)))) {
             Worker worker = new Worker(pool, config, new Handlers().add(new NoopHandler()));
             worker.start();
             try {
@@ -131,7 +131,7 @@ class QueueRoutesTest extends ApiTestBase {
                 .queues(a)
                 .shutdownGrace(Duration.ofMillis(500))
                 .build();
-        try (Redis pool = Redis.connect(RedisSettings.fromUrl(server.url()))) {
+        try (Redis pool = Redis.connect(RedisSettings.fromUrl(TestRedis.url(server)))) {
             Worker worker = new Worker(pool, config, new Handlers().add(new NoopHandler()));
             worker.start();
             try {

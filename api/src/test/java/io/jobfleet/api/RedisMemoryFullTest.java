@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * Retry-After and writes nothing; the breaker stays closed, so reads, cancels and resume still
  * work (their scripts and commands start with a removal, which Redis allows when full).
  */
+@Tag("single-server") // its own server: options, kill/restart; not run against Cluster or Sentinel
 class RedisMemoryFullTest extends ApiTestBase {
     private static final String Q = "full";
     private static final String FILLER = "x".repeat(2_000);

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@link ApiConfig#breakerOpenFor()}. Every job acknowledged with 201 must still be there.
  */
 @Tag("slow")
+@Tag("single-server") // its own server: options, kill/restart; not run against Cluster or Sentinel
 class RedisOutageTest extends ApiTestBase {
     private static final Logger log = LoggerFactory.getLogger(RedisOutageTest.class);
     private static final String Q = "outage";

@@ -17,7 +17,8 @@ final class RedisOptions {
             paramLabel = "URL",
             defaultValue = "${env:JOBFLEET_REDIS_URL}",
             description =
-                    "Redis URL (env JOBFLEET_REDIS_URL), e.g. redis://localhost:6379, rediss://user:pass@host:6380/0")
+                    "Redis URL (env JOBFLEET_REDIS_URL), e.g. redis://localhost:6379, rediss://user:pass@host:6380/0,"
+                            + " redis-sentinel://s1:26379,s2:26379,s3:26379#mymaster, redis-cluster://n1:6379,n2:6379")
     String url;
 
     @Option(

@@ -71,10 +71,9 @@ public final class QueueGauges implements AutoCloseable {
                 depth.labelValues(queue, "dead").set(c.dead());
                 oldest.labelValues(queue).set(c.oldestPendingAgeMs() / 1000.0);
             }
-            String used = redis.info("memory", "used_memory");
-            String max = redis.info("memory", "maxmemory");
-            if (used != null) memoryUsed.set(Double.parseDouble(used));
-            if (max != null) memoryMax.set(Double.parseDouble(max));
+            Redis.Memory memory = redis.memory(); // on Cluster, the fullest master's
+            memoryUsed.set(memory.used());
+            memoryMax.set(memory.max());
         } catch (RuntimeException e) {
             log.debug("queue gauges not refreshed: {}", e.getMessage());
         }

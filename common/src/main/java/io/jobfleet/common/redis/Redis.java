@@ -7,17 +7,23 @@ import io.jobfleet.common.error.RedisUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.args.ListDirection;
+import redis.clients.jedis.exceptions.JedisClusterOperationException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -58,7 +64,11 @@ public final class Redis implements AutoCloseable {
         }
     }
 
-    /** Opens the pool without touching the server, for processes that must start while Redis is down. */
+    /**
+     * Opens the pool. For one server this does not touch it, so a process can start while Redis is
+     * down; a Sentinel or Cluster client must ask the sentinels or a seed node for the topology
+     * first, and throws {@link RedisUnavailableException} when none answers.
+     */
     public static Redis open(RedisSettings settings) {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) settings.connectTimeout().toMillis())
@@ -77,12 +87,49 @@ public final class Redis implements AutoCloseable {
         pool.setMaxWait(settings.socketTimeout().plus(MAX_BLOCK));
         pool.setTestWhileIdle(true);
         pool.setJmxEnabled(false);
-        UnifiedJedis jedis = RedisClient.builder()
-                .hostAndPort(new HostAndPort(settings.host(), settings.port()))
-                .clientConfig(config.build())
-                .poolConfig(pool)
-                .build();
-        return new Redis(jedis, settings);
+        java.util.Set<HostAndPort> nodes = new java.util.LinkedHashSet<>();
+        for (RedisSettings.Node node : settings.nodes()) nodes.add(new HostAndPort(node.host(), node.port()));
+        try {
+            UnifiedJedis jedis =
+                    switch (settings.topology()) {
+                        case SINGLE ->
+                            RedisClient.builder()
+                                    .hostAndPort(nodes.iterator().next())
+                                    .clientConfig(config.build())
+                                    .poolConfig(pool)
+                                    .build();
+                        // the client subscribes to +switch-master on the sentinels and moves its pool to the new master
+                        case SENTINEL ->
+                            RedisSentinelClient.builder()
+                                    .masterName(settings.masterName())
+                                    .sentinels(nodes)
+                                    .clientConfig(config.build())
+                                    .sentinelClientConfig(DefaultJedisClientConfig.builder()
+                                            .connectionTimeoutMillis((int)
+                                                    settings.connectTimeout().toMillis())
+                                            .socketTimeoutMillis((int)
+                                                    settings.socketTimeout().toMillis())
+                                            .ssl(settings.tls())
+                                            .clientName(settings.clientName())
+                                            .build())
+                                    .poolConfig(pool)
+                                    .build();
+                        // MOVED and ASK are followed by the client; connection errors are retried by it too
+                        case CLUSTER ->
+                            RedisClusterClient.builder()
+                                    .nodes(nodes)
+                                    .clientConfig(config.build())
+                                    .poolConfig(pool)
+                                    .maxAttempts(5)
+                                    .maxTotalRetriesDuration(
+                                            settings.socketTimeout().plus(MAX_BLOCK))
+                                    .build();
+                    };
+            return new Redis(jedis, settings);
+        } catch (JedisException e) {
+            throw new RedisUnavailableException(
+                    "Redis at " + settings.address() + " is unreachable: " + e.getMessage(), e);
+        }
     }
 
     /** Round trips to Redis made by this process so far (a pipeline is one): what jobfleet bench divides by jobs. */
@@ -94,28 +141,63 @@ public final class Redis implements AutoCloseable {
         return settings;
     }
 
-    /** Runs one command, translating Jedis errors. Use only inside this package. */
+    /**
+     * Runs one command, translating Jedis errors. A server that cannot serve for a moment
+     * ({@link #retriable}: a Cluster slot moving or a Cluster without a majority, a demoted master)
+     * is asked again with backoff for up to {@link #RETRY_FOR}; after that its error is
+     * thrown as {@link RedisUnavailableException}. Use only inside this package.
+     */
     <T> T call(Function<UnifiedJedis, T> command) {
         ROUND_TRIPS.increment();
-        try {
-            return command.apply(jedis);
-        } catch (JedisException e) {
-            throw translate(e);
+        long deadline = System.nanoTime() + RETRY_FOR.toNanos();
+        for (long sleep = 10; ; sleep = Math.min(sleep * 2, 200)) {
+            try {
+                return command.apply(jedis);
+            } catch (JedisException e) {
+                if (!retriable(e) || System.nanoTime() + sleep * 1_000_000 > deadline) throw translate(e);
+                pause(sleep);
+            }
         }
     }
 
     /** Runs a script by its SHA-1; loads it first if this server has not seen it (NOSCRIPT). */
     Object run(Script script, List<String> keys, List<String> args) {
-        ROUND_TRIPS.increment();
-        try {
+        return call(j -> {
             try {
-                return jedis.evalsha(script.sha, keys, args);
+                return j.evalsha(script.sha, keys, args);
             } catch (JedisNoScriptException e) {
-                jedis.scriptLoad(script.body, keys.get(0));
-                return jedis.evalsha(script.sha, keys, args);
+                // on Cluster the first key routes the load to the node that runs the script
+                j.scriptLoad(script.body, keys.get(0));
+                return j.evalsha(script.sha, keys, args);
             }
-        } catch (JedisException e) {
-            throw translate(e);
+        });
+    }
+
+    /** How long {@link #call} retries a {@link #retriable} error before it gives up. */
+    static final Duration RETRY_FOR = Duration.ofSeconds(2);
+
+    /**
+     * Errors a repeat may cure soon, safe to repeat because the server refused the command (or
+     * the script's first write) before it changed anything: TRYAGAIN (a slot being moved),
+     * CLUSTERDOWN (the cluster has no majority or lost a slot's master, for a few seconds in a
+     * failover), READONLY (a master demoted to replica, until the client learns the new one),
+     * MASTERDOWN and LOADING.
+     */
+    static boolean retriable(JedisException e) {
+        if (!(e instanceof JedisDataException)) return false;
+        String code = errorCode(String.valueOf(e.getMessage()));
+        for (String c : List.of("TRYAGAIN", "CLUSTERDOWN", "READONLY", "MASTERDOWN", "LOADING")) {
+            if (code.startsWith(c)) return true;
+        }
+        return false;
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisUnavailableException("interrupted while waiting for Redis to serve again", e);
         }
     }
 
@@ -152,33 +234,120 @@ public final class Redis implements AutoCloseable {
         });
     }
 
+    /**
+     * Every key matching {@code pattern}, by SCAN (never KEYS): on Cluster over every master, so
+     * a pattern without a hash tag still sees every slot. For fleet-wide lookups of a bounded
+     * number of keys; the result is collected in memory.
+     */
+    List<String> scanKeys(String pattern) {
+        return call(j -> {
+            java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+            redis.clients.jedis.ScanIteration scan = j.scanIteration(1000, pattern);
+            while (!scan.isIterationCompleted()) keys.addAll(scan.nextBatch().getResult());
+            return List.copyOf(keys);
+        });
+    }
+
     public void ping() {
         call(UnifiedJedis::ping);
     }
 
-    /** Loads every script into the server's script cache (readiness: the first job pays no NOSCRIPT round trip). */
+    /**
+     * Loads every script into the server's script cache (readiness: the first job pays no NOSCRIPT
+     * round trip). On Cluster the load goes to every master (a promoted replica loads on its first NOSCRIPT).
+     */
     public int loadScripts() {
         for (Script script : Script.values()) {
-            call(j -> j.scriptLoad(script.body, Keys.queues()));
+            call(j -> j.scriptLoad(script.body));
         }
         return Script.values().length;
     }
 
-    /** Connections in use and idle in the pool, and its size. */
+    /**
+     * Connections in use and idle in the pool, and its size. On Cluster every node has its own
+     * pool of that size: these are the busiest node's numbers, the one that runs out first.
+     */
     public record PoolStats(int active, int idle, int max) {}
 
     public PoolStats poolStats() {
-        if (jedis instanceof RedisClient client) {
-            return new PoolStats(
-                    client.getPool().getNumActive(), client.getPool().getNumIdle(), settings.poolSize());
+        java.util.Collection<? extends org.apache.commons.pool2.impl.GenericObjectPool<Connection>> pools =
+                switch (jedis) {
+                    case RedisClient client -> List.of(client.getPool());
+                    case RedisClusterClient cluster -> cluster.getClusterNodes().values();
+                    case RedisSentinelClient sentinel ->
+                        sentinel.getPrimaryNodesConnectionMap().values();
+                    default -> List.of();
+                };
+        PoolStats busiest = new PoolStats(0, 0, settings.poolSize());
+        for (var pool : pools) {
+            if (pool.getNumActive() >= busiest.active())
+                busiest = new PoolStats(pool.getNumActive(), pool.getNumIdle(), settings.poolSize());
         }
-        return new PoolStats(-1, -1, settings.poolSize());
+        return busiest;
     }
 
-    /** One field of INFO, e.g. {@code info("memory", "used_memory")}; null when absent. */
+    /**
+     * One INFO section of every server this client reaches, by address: the server, the
+     * Sentinel's current master, or every Cluster master that answers.
+     */
+    Map<String, String> infoEveryNode(String section) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        everyNode(Protocol.Command.INFO, section)
+                .forEach((node, reply) -> out.put(
+                        node,
+                        reply instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(reply)));
+        return out;
+    }
+
+    /** Sends one command to every server this client reaches (see {@link #infoEveryNode}); replies by address. */
+    Map<String, Object> everyNode(Protocol.Command command, String... args) {
+        if (jedis instanceof RedisClusterClient cluster) {
+            Map<String, Object> out = new java.util.TreeMap<>();
+            JedisException last = null;
+            for (Map.Entry<String, ConnectionPool> node :
+                    cluster.getClusterNodes().entrySet()) {
+                try (Connection connection = node.getValue().getResource()) {
+                    out.put(node.getKey(), connection.executeCommand(new CommandArguments(command).addObjects((Object[])
+                                    args)));
+                } catch (JedisException e) {
+                    last = e; // a node that is down is not asked; the cluster reports it
+                }
+            }
+            if (out.isEmpty() && last != null) throw translate(last);
+            return out;
+        }
+        String address = jedis instanceof RedisSentinelClient sentinel
+                ? String.valueOf(sentinel.getCurrentMaster())
+                : settings.host() + ":" + settings.port();
+        return Map.of(address, call(j -> j.sendCommand(command, args)));
+    }
+
+    /** Memory used and the maxmemory limit (0: none) of the fullest server (by ratio, among Cluster masters). */
+    public record Memory(long used, long max) {}
+
+    public Memory memory() {
+        Memory fullest = null;
+        for (String text : infoEveryNode("memory").values()) {
+            String used = field(text, "used_memory");
+            String max = field(text, "maxmemory");
+            if (used == null) continue;
+            Memory m = new Memory(Long.parseLong(used), max == null ? 0 : Long.parseLong(max));
+            if (fullest == null || ratio(m) > ratio(fullest)) fullest = m;
+        }
+        return fullest == null ? new Memory(0, 0) : fullest;
+    }
+
+    private static double ratio(Memory m) {
+        return m.max() == 0 ? m.used() / 1e18 : (double) m.used() / m.max();
+    }
+
+    /** One field of INFO, e.g. {@code info("memory", "used_memory")}; null when absent. On Cluster: of any one node. */
     public String info(String section, String field) {
-        String text = call(j -> j.info(section));
-        for (String line : text.split("\r?\n")) {
+        return field(call(j -> j.info(section)), field);
+    }
+
+    private static String field(String info, String field) {
+        for (String line : info.split("\r?\n")) {
             if (line.startsWith(field + ":"))
                 return line.substring(field.length() + 1).trim();
         }
@@ -193,17 +362,26 @@ public final class Redis implements AutoCloseable {
         return seconds * 1000 + micros / 1000;
     }
 
+    /** The startup checks, on every server this client reaches (every Cluster master that answers). */
     void checkServer() {
-        String version = info("server", "redis_version");
-        if (version == null || !atLeast(version, 6, 2)) {
-            throw new ConfigException("Redis at " + settings.address() + " is version " + version
-                    + "; jobfleet needs Redis 6.2 or newer");
-        }
-        String policy = info("memory", "maxmemory_policy");
-        if (policy != null && !policy.equals("noeviction")) {
-            throw new ConfigException("Redis at " + settings.address() + " has maxmemory-policy '" + policy
-                    + "': jobfleet needs 'noeviction', because eviction would silently delete queued jobs."
-                    + " Fix it with: redis-cli CONFIG SET maxmemory-policy noeviction (and in redis.conf)");
+        Map<String, String> servers = infoEveryNode("server");
+        Map<String, String> memory = infoEveryNode("memory");
+        for (Map.Entry<String, String> server : servers.entrySet()) {
+            String where = settings.topology() == RedisSettings.Topology.SINGLE
+                    ? settings.address()
+                    : server.getKey() + " (of " + settings.address() + ")";
+            String version = field(server.getValue(), "redis_version");
+            if (version == null || !atLeast(version, 6, 2)) {
+                throw new ConfigException(
+                        "Redis at " + where + " is version " + version + "; jobfleet needs Redis 6.2 or newer");
+            }
+            String policy =
+                    memory.containsKey(server.getKey()) ? field(memory.get(server.getKey()), "maxmemory_policy") : null;
+            if (policy != null && !policy.equals("noeviction")) {
+                throw new ConfigException("Redis at " + where + " has maxmemory-policy '" + policy
+                        + "': jobfleet needs 'noeviction', because eviction would silently delete queued jobs."
+                        + " Fix it with: redis-cli CONFIG SET maxmemory-policy noeviction (and in redis.conf)");
+            }
         }
     }
 
@@ -214,19 +392,26 @@ public final class Redis implements AutoCloseable {
         return maj > major || (maj == major && min >= minor);
     }
 
+    /** The error code of a Redis error message, unwrapping one raised inside a script. */
+    private static String errorCode(String message) {
+        // Redis 6.2 wraps an error raised inside a script: "ERR Error running script (call to f_..):
+        // @user_script:49: @user_script: 49: -OOM command not allowed ..."; 7.x keeps the code first
+        int inner = message.indexOf(": -");
+        return message.startsWith("ERR Error running script") && inner >= 0 ? message.substring(inner + 3) : message;
+    }
+
     RuntimeException translate(JedisException e) {
-        if (e instanceof JedisConnectionException) {
+        if (e instanceof JedisConnectionException
+                || e instanceof JedisClusterOperationException
+                || e instanceof redis.clients.jedis.exceptions.JedisBroadcastException) {
+            // a command sent to every Cluster master (SCRIPT LOAD) fails when one of them is down
+            // the Cluster client gives up with JedisClusterOperationException after its retries
             return new RedisUnavailableException(
                     "Redis at " + settings.address() + " is unreachable: " + e.getMessage(), e);
         }
         String message = String.valueOf(e.getMessage());
         if (e instanceof JedisDataException) {
-            // Redis 6.2 wraps an error raised inside a script: "ERR Error running script (call to f_..):
-            // @user_script:49: @user_script: 49: -OOM command not allowed ..."; 7.x keeps the code first
-            int inner = message.indexOf(": -");
-            String code = message.startsWith("ERR Error running script") && inner >= 0
-                    ? message.substring(inner + 3)
-                    : message;
+            String code = errorCode(message);
             if (code.startsWith("OOM")) return new RedisOutOfMemoryException(e);
             for (String transient_ : List.of("LOADING", "BUSY", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")) {
                 if (code.startsWith(transient_)) {

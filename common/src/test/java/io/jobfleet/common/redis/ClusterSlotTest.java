@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Protocol;
 
@@ -21,6 +22,7 @@ import redis.clients.jedis.Protocol;
  * Redis checks there that a script's KEYS share one slot (else CROSSSLOT), so every script run
  * here proves it declares keys of its queue's slot only.
  */
+@Tag("single-server") // its own server: options, kill/restart; not run against Cluster or Sentinel
 class ClusterSlotTest extends RealRedisTest {
 
     @Override

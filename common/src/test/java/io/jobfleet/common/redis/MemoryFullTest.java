@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * workers keep claiming, renewing, failing and acking: every script but enqueue starts its writes
  * with a pop or a removal, which Redis allows when memory is full.
  */
+@Tag("single-server") // its own server: options, kill/restart; not run against Cluster or Sentinel
 class MemoryFullTest extends RealRedisTest {
     private static final String FILLER = "x".repeat(2_000);
 

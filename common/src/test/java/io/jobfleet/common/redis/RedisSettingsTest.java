@@ -115,4 +115,63 @@ class RedisSettingsTest {
                 .hasMessageContaining("PT0S");
         assertThat(s.withPoolSize(4).withClientName("worker-7").poolSize()).isEqualTo(4);
     }
+
+    @Test
+    void sentinelUrlIsRead() {
+        RedisSettings s = RedisSettings.fromUrl("redis-sentinel://app:pw@s1,s2:26380,10.0.0.3:26381/3#mymaster");
+        assertThat(s.topology()).isEqualTo(RedisSettings.Topology.SENTINEL);
+        assertThat(s.nodes())
+                .containsExactly(
+                        new RedisSettings.Node("s1", 26379),
+                        new RedisSettings.Node("s2", 26380),
+                        new RedisSettings.Node("10.0.0.3", 26381));
+        assertThat(s.masterName()).isEqualTo("mymaster");
+        assertThat(s.database()).isEqualTo(3);
+        assertThat(s.user()).isEqualTo("app");
+        assertThat(s.password()).isEqualTo("pw");
+        assertThat(s.address()).isEqualTo("redis-sentinel://s1:26379,s2:26380,10.0.0.3:26381/3#mymaster");
+        assertThat(RedisSettings.fromUrl("rediss-sentinel://s1#m").tls()).isTrue();
+    }
+
+    @Test
+    void clusterUrlIsRead() {
+        RedisSettings s = RedisSettings.fromUrl("redis-cluster://:secret@n1:7000,n2:7001,n_3");
+        assertThat(s.topology()).isEqualTo(RedisSettings.Topology.CLUSTER);
+        assertThat(s.nodes())
+                .containsExactly(
+                        new RedisSettings.Node("n1", 7000),
+                        new RedisSettings.Node("n2", 7001),
+                        new RedisSettings.Node("n_3", 6379));
+        assertThat(s.password()).isEqualTo("secret");
+        assertThat(s.address())
+                .isEqualTo("redis-cluster://n1:7000,n2:7001,n_3:6379")
+                .doesNotContain("secret");
+        assertThat(RedisSettings.fromUrl("rediss-cluster://n1").tls()).isTrue();
+        assertThat(RedisSettings.fromUrl("redis://h").topology()).isEqualTo(RedisSettings.Topology.SINGLE);
+    }
+
+    @Test
+    void badTopologyUrlsAreRefusedWithTheReason() {
+        assertThatThrownBy(() -> RedisSettings.fromUrl("redis-sentinel://s1:26379,s2:26379"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("#mymaster");
+        assertThatThrownBy(() -> RedisSettings.fromUrl("redis-cluster://n1:7000/2"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("only database 0");
+        assertThatThrownBy(() -> RedisSettings.fromUrl("redis://h1,h2"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("redis-cluster://");
+        assertThatThrownBy(() -> RedisSettings.fromUrl("redis-cluster://n1:70000"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'70000'");
+        assertThatThrownBy(() -> RedisSettings.fromUrl("redis-cluster://n1,,n2"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("no host");
+        assertThatThrownBy(() -> RedisSettings.fromUrl("redis://h#m"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("only redis-sentinel://");
+        assertThatThrownBy(() -> RedisSettings.fromUrl("redis-cluster://u:hunter2@n1?x=1"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageNotContaining("hunter2");
+    }
 }

@@ -11,9 +11,11 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** What {@link Redis#connect} refuses, and how an unreachable server surfaces. */
+@Tag("single-server") // its own server: options, kill/restart; not run against Cluster or Sentinel
 class ServerCheckTest {
 
     @Test

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 
 /**
@@ -276,7 +276,7 @@ final class HistoryChecker {
         for (int from = 0; from < all.size(); from += 1_000) {
             List<String> chunk = all.subList(from, Math.min(all.size(), from + 1_000));
             List<String> states = TestRedis.raw(redis, j -> {
-                try (Pipeline p = (Pipeline) j.pipelined()) {
+                try (AbstractPipeline p = j.pipelined()) { // a ClusterPipeline on Cluster
                     List<Response<String>> replies = chunk.stream()
                             .map(id -> p.hget(Keys.of(queue).job(id), "state"))
                             .toList();
