@@ -181,12 +181,13 @@ public final class Redis implements AutoCloseable {
      * the script's first write) before it changed anything: TRYAGAIN (a slot being moved),
      * CLUSTERDOWN (the cluster has no majority or lost a slot's master, for a few seconds in a
      * failover), READONLY (a master demoted to replica, until the client learns the new one),
-     * MASTERDOWN and LOADING.
+     * MASTERDOWN, LOADING, and NOREPLICAS (a master with {@code min-replicas-to-write} set that
+     * has too few replicas attached, as after a failover until they follow the new master).
      */
     static boolean retriable(JedisException e) {
         if (!(e instanceof JedisDataException)) return false;
         String code = errorCode(String.valueOf(e.getMessage()));
-        for (String c : List.of("TRYAGAIN", "CLUSTERDOWN", "READONLY", "MASTERDOWN", "LOADING")) {
+        for (String c : List.of("TRYAGAIN", "CLUSTERDOWN", "READONLY", "MASTERDOWN", "LOADING", "NOREPLICAS")) {
             if (code.startsWith(c)) return true;
         }
         return false;
@@ -413,7 +414,8 @@ public final class Redis implements AutoCloseable {
         if (e instanceof JedisDataException) {
             String code = errorCode(message);
             if (code.startsWith("OOM")) return new RedisOutOfMemoryException(e);
-            for (String transient_ : List.of("LOADING", "BUSY", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")) {
+            for (String transient_ :
+                    List.of("LOADING", "BUSY", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS")) {
                 if (code.startsWith(transient_)) {
                     return new RedisUnavailableException(
                             "Redis at " + settings.address() + " cannot serve now: " + message, e);

@@ -40,6 +40,28 @@ class SentinelFailoverTest extends TopologyFaultTestBase {
         assertSafeButForTheWindow(w);
     }
 
+    /**
+     * The same failover with {@code min-replicas-to-write 2} on every server: once the promoted
+     * replica leaves the old master, the old master refuses writes (NOREPLICAS) instead of
+     * acknowledging writes the new master will never see; clients retry until they reach the new
+     * master. No acknowledged job may be lost.
+     */
+    @Test
+    void sentinelFailoverWithMinReplicasToWriteLosesNothing() {
+        for (EmbeddedRedis server : sentinel.servers()) {
+            try (var jedis = new redis.clients.jedis.Jedis("127.0.0.1", server.port())) {
+                jedis.configSet("min-replicas-to-write", "2");
+                jedis.configSet("min-replicas-max-lag", "10");
+            }
+        }
+        Window w = failoverRun("SENTINEL FAILOVER, min-replicas-to-write 2", Q, () -> {
+            int old = sentinel.masterPort();
+            sentinel.failover();
+            sentinel.awaitNewMaster(old, Duration.ofSeconds(60));
+        });
+        assertSafe(w.report());
+    }
+
     @Test
     void sigkillOfTheMasterMidLoad() {
         Window w = failoverRun("Sentinel master SIGKILL", Q, () -> {
