@@ -1,0 +1,140 @@
+package io.jobfleet.common.redis;
+
+import io.jobfleet.common.error.JobfleetException;
+import io.jobfleet.common.job.Names;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32;
+
+/**
+ * The partition layout of the fleet's queues: the hash {@code jobfleet:partitions} (queue ->
+ * count), read at most once a second per process and shared by every store on one {@link Redis}.
+ * A queue without an entry has one partition, its plain keys. Picks the partition of a new job:
+ * by the idempotency key's hash when there is one (one key, one partition, so the idempotency
+ * check stays one script in one slot), else round robin. Thread-safe.
+ */
+public final class Partitions {
+    /** How long a read layout is used before it is read again: how fast a process sees a change. */
+    public static final long REFRESH_MS = 1_000;
+
+    private static final Map<Redis, Partitions> SHARED = new WeakHashMap<>();
+
+    private final Redis redis;
+    private final Map<String, AtomicLong> roundRobin = new ConcurrentHashMap<>();
+    private volatile Map<String, Integer> counts = Map.of();
+    private volatile long readAt = Long.MIN_VALUE;
+
+    private Partitions(Redis redis) {
+        this.redis = redis;
+    }
+
+    /** The layout shared by every store of this connection. */
+    public static Partitions of(Redis redis) {
+        synchronized (SHARED) {
+            return SHARED.computeIfAbsent(redis, Partitions::new);
+        }
+    }
+
+    /** Partition count of {@code queue} (1 when it was never partitioned), at most {@link #REFRESH_MS} old. */
+    public int count(String queue) {
+        if (System.currentTimeMillis() - readAt >= REFRESH_MS) refresh();
+        return counts.getOrDefault(queue, 1);
+    }
+
+    /** Physical names of every partition of {@code queue}: {@code q, q~1, ..., q~(n-1)}. */
+    public List<String> physical(String queue) {
+        int n = count(Names.checkQueue(queue));
+        List<String> names = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) names.add(Names.partition(queue, k));
+        return names;
+    }
+
+    /** Every partitioned queue and its count, read now. */
+    public Map<String, Integer> all() {
+        refresh();
+        return counts;
+    }
+
+    /** Reads the layout now. */
+    public void refresh() {
+        Map<String, String> raw = redis.call(j -> j.hgetAll(Keys.partitions()));
+        Map<String, Integer> read = new HashMap<>();
+        raw.forEach((queue, n) -> read.put(queue, Integer.parseInt(n)));
+        counts = Map.copyOf(read);
+        readAt = System.currentTimeMillis();
+    }
+
+    /** The physical queue a new job goes to: by its idempotency key's hash, else round robin. */
+    public String pick(String queue, String idempotencyKey) {
+        int n = count(queue);
+        if (n == 1) return queue;
+        return Names.partition(queue, pickIndex(queue, idempotencyKey, n));
+    }
+
+    int pickIndex(String queue, String idempotencyKey, int n) {
+        if (idempotencyKey != null) {
+            CRC32 crc = new CRC32();
+            crc.update(idempotencyKey.getBytes(StandardCharsets.UTF_8));
+            return (int) (crc.getValue() % n);
+        }
+        return (int) Math.floorMod(
+                roundRobin.computeIfAbsent(queue, q -> new AtomicLong()).getAndIncrement(), n);
+    }
+
+    /** A partition count that cannot be set now: out of range, or a shrink that would drop jobs. */
+    public static final class RefusedException extends JobfleetException {
+        public RefusedException(String message) {
+            super("partitions_refused", message);
+        }
+    }
+
+    /**
+     * Sets the partition count of {@code queue} (1..{@value Names#MAX_PARTITIONS}); returns the
+     * previous one. Growing is always allowed (existing jobs stay where they are). Shrinking is
+     * refused while a partition to drop holds a pending, active, scheduled or dead job. A paused
+     * queue's new partitions start paused.
+     */
+    public int declare(String queue, int n) {
+        Names.checkQueue(queue);
+        if (n < 1 || n > Names.MAX_PARTITIONS) {
+            throw new RefusedException(
+                    "partition count must be 1.." + Names.MAX_PARTITIONS + ", got " + n + " for queue '" + queue + "'");
+        }
+        refresh();
+        int before = counts.getOrDefault(queue, 1);
+        List<String> holding = new ArrayList<>();
+        for (int k = n; k < before; k++) {
+            long jobs = jobs(Names.partition(queue, k));
+            if (jobs > 0) holding.add(Names.partition(queue, k) + " (" + jobs + " jobs)");
+        }
+        if (!holding.isEmpty()) {
+            throw new RefusedException("cannot shrink queue '" + queue + "' from " + before + " to " + n
+                    + " partitions: " + String.join(", ", holding)
+                    + " still hold jobs; drain them (and purge or requeue their dead jobs) first");
+        }
+        boolean paused = redis.call(j -> j.exists(Keys.of(queue).paused()));
+        for (int k = before; k < n && paused; k++) {
+            String key = Keys.of(Names.partition(queue, k)).paused();
+            redis.call(j -> j.set(key, "1"));
+        }
+        if (n == 1) redis.call(j -> j.hdel(Keys.partitions(), queue));
+        else redis.call(j -> j.hset(Keys.partitions(), queue, Integer.toString(n)));
+        refresh();
+        return before;
+    }
+
+    /** Jobs a partition holds in any unfinished or dead state. */
+    private long jobs(String physical) {
+        Keys keys = Keys.of(physical);
+        return redis.call(j -> j.llen(keys.pending()))
+                + redis.call(j -> j.zcard(keys.active()))
+                + redis.call(j -> j.zcard(keys.scheduled()))
+                + redis.call(j -> j.zcard(keys.dead()));
+    }
+}
