@@ -90,18 +90,24 @@ public final class DeadLetters {
 
     /** Dead job ids from {@code offset}, oldest death first: the cheap walk when no filter needs the records. */
     public List<String> ids(String queue, long offset, int count) {
-        long skip = offset;
-        for (String physical : queues.physical(queue)) {
-            String dead = Keys.of(physical).dead();
+        List<String> physical = queues.physical(queue);
+        if (physical.size() == 1) return redis.call(j -> j.zrange(Keys.of(queue).dead(), offset, offset + count - 1));
+        List<String> out = new ArrayList<>(count);
+        long skip = offset; // the partitions' dead sets one after the other, filled up to count
+        for (String p : physical) {
+            String dead = Keys.of(p).dead();
             long size = redis.call(j -> j.zcard(dead));
             if (skip >= size) {
                 skip -= size;
                 continue;
             }
             long from = skip;
-            return redis.call(j -> j.zrange(dead, from, from + count - 1));
+            long to = from + (count - out.size()) - 1;
+            out.addAll(redis.call(j -> j.zrange(dead, from, to)));
+            skip = 0;
+            if (out.size() == count) break;
         }
-        return List.of();
+        return out;
     }
 
     /** Calls {@code onPage} with every matching job, a page of up to {@code pageSize} at a time, oldest first. */
