@@ -28,7 +28,7 @@ public final class Partitions {
     private final Redis redis;
     private final Map<String, AtomicLong> roundRobin = new ConcurrentHashMap<>();
     private volatile Map<String, Integer> counts = Map.of();
-    private volatile long readAt = Long.MIN_VALUE;
+    private volatile long readAt; // 0: never read
 
     private Partitions(Redis redis) {
         this.redis = redis;
