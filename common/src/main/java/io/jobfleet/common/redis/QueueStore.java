@@ -24,6 +24,19 @@ public final class QueueStore {
         this.partitions = Partitions.of(redis);
     }
 
+    /** How many partitions {@code queue} has (1 unless declared), as read at most a second ago. */
+    public int partitionCount(String queue) {
+        return partitions.count(queue);
+    }
+
+    /**
+     * Sets the partition count of {@code queue}; returns the previous one. Throws
+     * {@link Partitions.RefusedException} for a count out of 1..64 or a shrink that would drop jobs.
+     */
+    public int declarePartitions(String queue, int count) {
+        return partitions.declare(queue, count);
+    }
+
     /** The physical queues a name covers: every partition of a queue, or the one partition named. */
     public List<String> physical(String queue) {
         if (queue.indexOf(io.jobfleet.common.job.Names.PARTITION_SEPARATOR) >= 0) return List.of(queue);
@@ -43,7 +56,11 @@ public final class QueueStore {
      * any partition, and the queue counts as paused when any partition is.
      */
     public QueueCounts counts(String queue) {
-        List<QueueCounts> parts = countsByPartition(queue);
+        return sum(queue, countsByPartition(queue));
+    }
+
+    /** The queue's counts from its partitions' counts (see {@link #counts}). */
+    public static QueueCounts sum(String queue, List<QueueCounts> parts) {
         if (parts.size() == 1) return parts.get(0);
         long pending = 0, active = 0, scheduled = 0, dead = 0, oldest = 0;
         boolean paused = false;
