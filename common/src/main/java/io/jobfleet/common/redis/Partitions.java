@@ -83,8 +83,12 @@ public final class Partitions {
             crc.update(idempotencyKey.getBytes(StandardCharsets.UTF_8));
             return (int) (crc.getValue() % n);
         }
-        return (int) Math.floorMod(
-                roundRobin.computeIfAbsent(queue, q -> new AtomicLong()).getAndIncrement(), n);
+        // each process starts its rotation at a random point, so one-shot clients (the CLI) spread too
+        AtomicLong next = roundRobin.computeIfAbsent(
+                queue,
+                q -> new AtomicLong(
+                        java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16)));
+        return (int) Math.floorMod(next.getAndIncrement(), n);
     }
 
     /** A partition count that cannot be set now: out of range, or a shrink that would drop jobs. */
