@@ -58,12 +58,14 @@ final class Bench {
     private final boolean quick;
     private final RedisBench counters;
     private final JobStore store;
+    private final int partitions; // of the enqueue and drain queues (--partitions)
     private double lpush = Double.NaN;
     private double lpushClients = Double.NaN;
     private int clients = 8;
     private double evalsha = Double.NaN;
 
-    Bench(Redis redis, String url, boolean quick) {
+    Bench(Redis redis, String url, boolean quick, int partitions) {
+        this.partitions = partitions;
         this.redis = redis;
         this.url = url;
         this.quick = quick;
@@ -108,6 +110,7 @@ final class Bench {
         ensureBaselines();
         List<Row> rows = new ArrayList<>();
         String q = "bench-enqueue";
+        new QueueStore(redis).declarePartitions(q, partitions);
         int single = quick ? 2_000 : 20_000;
         RedisBench.Snapshot before = begin();
         long t0 = System.nanoTime();
@@ -228,6 +231,7 @@ final class Bench {
     List<Row> drain(int total, int workerCount, int concurrency) throws Exception {
         ensureBaselines();
         String q = "bench-drain";
+        new QueueStore(redis).declarePartitions(q, partitions);
         fill(q, total, 1000);
         System.gc();
         long heapBefore = heapUsed();
@@ -248,7 +252,7 @@ final class Bench {
         });
         try {
             for (int w = 0; w < workerCount; w++) {
-                Redis pool = Redis.connect(RedisSettings.fromUrl(url).withPoolSize(16));
+                Redis pool = Redis.connect(RedisSettings.fromUrl(url).withPoolSize(Math.max(16, partitions + 8)));
                 pools.add(pool);
                 Worker worker = new Worker(pool, config(q, concurrency), new Handlers().add(new NoopHandler()));
                 workers.add(worker);
@@ -264,7 +268,8 @@ final class Bench {
         }
         Row rate = row(
                 "drain",
-                total + " no-op jobs, " + workerCount + " worker(s) x " + concurrency + " slots",
+                total + " no-op jobs, " + workerCount + " worker(s) x " + concurrency + " slots"
+                        + (partitions > 1 ? ", " + partitions + " partitions" : ""),
                 total,
                 t0,
                 before,
