@@ -4,6 +4,7 @@ import io.jobfleet.common.job.Json;
 import io.jobfleet.common.job.Names;
 import io.jobfleet.common.job.QueueCounts;
 import io.jobfleet.common.redis.AuditLog;
+import io.jobfleet.common.redis.Keys;
 import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.Redis;
 import java.util.ArrayList;
@@ -185,6 +186,7 @@ final class QueuesCommand {
         for (QueueCounts p : parts) {
             Map<String, Object> view = new LinkedHashMap<>();
             view.put("partition", Names.partitionOf(p.queue()));
+            view.put("slot", Keys.of(p.queue()).slot());
             view.put("pending", p.pending());
             view.put("active", p.active());
             view.put("scheduled", p.scheduled());
@@ -196,10 +198,11 @@ final class QueuesCommand {
     }
 
     private static void printPartitions(List<QueueCounts> parts) {
-        Table table = new Table("  PARTITION", "PENDING", "ACTIVE", "SCHEDULED", "DEAD", "OLDEST");
+        Table table = new Table("  PARTITION", "SLOT", "PENDING", "ACTIVE", "SCHEDULED", "DEAD", "OLDEST");
         for (QueueCounts p : parts) {
             table.row(
                     "  " + Names.partitionOf(p.queue()),
+                    Keys.of(p.queue()).slot(),
                     p.pending(),
                     p.active(),
                     p.scheduled(),

@@ -99,8 +99,10 @@ class PartitionsIT {
         assertThat(stats.get("dead").asLong()).isEqualTo(6);
         assertThat(stats.get("partitions").asInt()).isEqualTo(3);
         assertThat(stats.get("byPartition").size()).isEqualTo(3);
-        for (JsonNode p : stats.get("byPartition"))
+        for (JsonNode p : stats.get("byPartition")) {
             assertThat(p.get("dead").asLong()).isEqualTo(2);
+            assertThat(p.get("slot").asInt()).isBetween(0, 16383);
+        }
         assertThat(ok("queues", "stats", q, "--by-partition").stdout()).contains("PARTITION");
 
         String inLast = null;

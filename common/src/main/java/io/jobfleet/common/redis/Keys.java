@@ -43,6 +43,11 @@ public final class Keys {
         return queue;
     }
 
+    /** The Redis Cluster slot every key of this queue (or partition) hashes to. */
+    public int slot() {
+        return redis.clients.jedis.util.JedisClusterCRC16.getSlot(prefix);
+    }
+
     /** {@code jobfleet:{q}:} — given to scripts that build job keys of this queue (same slot). */
     public String prefix() {
         return prefix;
