@@ -25,13 +25,21 @@ public final class Partitions {
 
     private static final Map<Redis, Partitions> SHARED = new WeakHashMap<>();
 
-    private final Redis redis;
+    private final java.lang.ref.WeakReference<Redis> redisRef; // weak: the shared map must not keep a closed Redis
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, AtomicLong> roundRobin = new ConcurrentHashMap<>();
     private volatile Map<String, Integer> counts = Map.of();
     private volatile long readAt; // 0: never read
 
     private Partitions(Redis redis) {
-        this.redis = redis;
+        this.redisRef = new java.lang.ref.WeakReference<>(redis);
+    }
+
+    private Redis redis() {
+        Redis redis = redisRef.get();
+        if (redis == null) throw new IllegalStateException("the Redis connection of this layout is gone");
+        return redis;
     }
 
     /** The layout shared by every store of this connection. */
@@ -43,7 +51,15 @@ public final class Partitions {
 
     /** Partition count of {@code queue} (1 when it was never partitioned), at most {@link #REFRESH_MS} old. */
     public int count(String queue) {
-        if (System.currentTimeMillis() - readAt >= REFRESH_MS) refresh();
+        if (readAt == 0) {
+            refresh(); // never read: nobody may guess (a keyed job must go to its key's partition)
+        } else if (System.currentTimeMillis() - readAt >= REFRESH_MS && refreshing.compareAndSet(false, true)) {
+            try { // one caller reads while the others go on with the layout of a second ago
+                refresh();
+            } finally {
+                refreshing.set(false);
+            }
+        }
         return counts.getOrDefault(queue, 1);
     }
 
@@ -63,7 +79,7 @@ public final class Partitions {
 
     /** Reads the layout now. */
     public void refresh() {
-        Map<String, String> raw = redis.call(j -> j.hgetAll(Keys.partitions()));
+        Map<String, String> raw = redis().call(j -> j.hgetAll(Keys.partitions()));
         Map<String, Integer> read = new HashMap<>();
         raw.forEach((queue, n) -> read.put(queue, Integer.parseInt(n)));
         counts = Map.copyOf(read);
@@ -122,13 +138,13 @@ public final class Partitions {
                     + " partitions: " + String.join(", ", holding)
                     + " still hold jobs; drain them (and purge or requeue their dead jobs) first");
         }
-        boolean paused = redis.call(j -> j.exists(Keys.of(queue).paused()));
+        boolean paused = redis().call(j -> j.exists(Keys.of(queue).paused()));
         for (int k = before; k < n && paused; k++) {
             String key = Keys.of(Names.partition(queue, k)).paused();
-            redis.call(j -> j.set(key, "1"));
+            redis().call(j -> j.set(key, "1"));
         }
-        if (n == 1) redis.call(j -> j.hdel(Keys.partitions(), queue));
-        else redis.call(j -> j.hset(Keys.partitions(), queue, Integer.toString(n)));
+        if (n == 1) redis().call(j -> j.hdel(Keys.partitions(), queue));
+        else redis().call(j -> j.hset(Keys.partitions(), queue, Integer.toString(n)));
         refresh();
         return before;
     }
@@ -136,9 +152,9 @@ public final class Partitions {
     /** Jobs a partition holds in any unfinished or dead state. */
     private long jobs(String physical) {
         Keys keys = Keys.of(physical);
-        return redis.call(j -> j.llen(keys.pending()))
-                + redis.call(j -> j.zcard(keys.active()))
-                + redis.call(j -> j.zcard(keys.scheduled()))
-                + redis.call(j -> j.zcard(keys.dead()));
+        return redis().call(j -> j.llen(keys.pending()))
+                + redis().call(j -> j.zcard(keys.active()))
+                + redis().call(j -> j.zcard(keys.scheduled()))
+                + redis().call(j -> j.zcard(keys.dead()));
     }
 }

@@ -218,4 +218,57 @@ class PartitionTest extends RealRedisTest {
         enqueue(2);
         assertThat(queues.queues()).containsExactly(Q); // the fleet's queue list names queues, not partitions
     }
+
+    @Test
+    void theDepthLimitIsSharedOutOverPartitions() {
+        partitions.declare(Q, 2);
+        store.enqueue(IntStream.range(0, 4).mapToObj(RealRedisTest::job).toList(), 4); // 2 + 2: each at its share
+        assertThatThrownBy(() -> store.enqueue(List.of(job(5)), 4))
+                .isInstanceOf(io.jobfleet.common.error.QueueFullException.class);
+        assertThat(queues.depth(Q)).isEqualTo(4);
+    }
+
+    @Test
+    void gaugesExportTheSumAndEachPartition() {
+        partitions.declare(Q, 3);
+        for (int i = 0; i < 7; i++) enqueue(i);
+        var registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        try (var gauges = new io.jobfleet.common.metrics.QueueGauges(registry, redis, () -> List.of(Q))) {
+            gauges.refresh();
+            Map<String, Double> values = new HashMap<>();
+            for (var snapshot : registry.scrape()) {
+                for (var point : snapshot.getDataPoints()) {
+                    if (point instanceof io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot g) {
+                        values.put(snapshot.getMetadata().getPrometheusName() + point.getLabels(), g.getValue());
+                    }
+                }
+            }
+            System.out.println("gauges: " + values);
+            double pendingSum = values.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("jobfleet_queue_partition_pending"))
+                    .mapToDouble(Map.Entry::getValue)
+                    .sum();
+            assertThat(pendingSum).isEqualTo(7.0);
+            assertThat(values.keySet().stream().filter(k -> k.startsWith("jobfleet_queue_partition_pending")))
+                    .hasSize(3);
+            assertThat(values.entrySet().stream()
+                            .filter(e -> e.getKey().startsWith("jobfleet_queue_depth")
+                                    && e.getKey().contains("pending"))
+                            .mapToDouble(Map.Entry::getValue)
+                            .sum())
+                    .isEqualTo(7.0);
+            for (String physical : queues.physical(Q)) {
+                for (ClaimedJob job : store.claim(physical, 10, LONG_LEASE, "w").jobs())
+                    store.ack(job.queue(), List.of(new JobStore.Ack(job.id(), job.token(), null)));
+            }
+            partitions.declare(Q, 1); // the partition series go away with the partitions
+            gauges.refresh();
+            long series = 0;
+            for (var snapshot : registry.scrape()) {
+                if (snapshot.getMetadata().getPrometheusName().equals("jobfleet_queue_partition_pending"))
+                    series += snapshot.getDataPoints().size();
+            }
+            assertThat(series).isZero();
+        }
+    }
 }
