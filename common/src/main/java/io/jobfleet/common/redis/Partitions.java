@@ -117,8 +117,9 @@ public final class Partitions {
     /**
      * Sets the partition count of {@code queue} (1..{@value Names#MAX_PARTITIONS}); returns the
      * previous one. Growing is always allowed (existing jobs stay where they are). Shrinking is
-     * refused while a partition to drop holds a pending, active, scheduled or dead job. A paused
-     * queue's new partitions start paused.
+     * refused while a partition to drop holds a pending, active, scheduled or dead job, and takes
+     * about a second more: it looks again once every process has re-read the layout (see
+     * {@link #recheckAfterShrink}). A paused queue's new partitions start paused.
      */
     public int declare(String queue, int n) {
         Names.checkQueue(queue);
@@ -128,11 +129,7 @@ public final class Partitions {
         }
         refresh();
         int before = counts.getOrDefault(queue, 1);
-        List<String> holding = new ArrayList<>();
-        for (int k = n; k < before; k++) {
-            long jobs = jobs(Names.partition(queue, k));
-            if (jobs > 0) holding.add(Names.partition(queue, k) + " (" + jobs + " jobs)");
-        }
+        List<String> holding = holding(queue, n, before);
         if (!holding.isEmpty()) {
             throw new RefusedException("cannot shrink queue '" + queue + "' from " + before + " to " + n
                     + " partitions: " + String.join(", ", holding)
@@ -143,10 +140,45 @@ public final class Partitions {
             String key = Keys.of(Names.partition(queue, k)).paused();
             redis().call(j -> j.set(key, "1"));
         }
-        if (n == 1) redis().call(j -> j.hdel(Keys.partitions(), queue));
-        else redis().call(j -> j.hset(Keys.partitions(), queue, Integer.toString(n)));
+        write(queue, n);
+        if (n < before) recheckAfterShrink(queue, n, before);
         refresh();
         return before;
+    }
+
+    private void write(String queue, int n) {
+        if (n == 1) redis().call(j -> j.hdel(Keys.partitions(), queue));
+        else redis().call(j -> j.hset(Keys.partitions(), queue, Integer.toString(n)));
+    }
+
+    /**
+     * A producer that read the layout just before the shrink may still enqueue into a dropped
+     * partition for up to {@link #REFRESH_MS}. Wait that long, look again, and if a job arrived
+     * put the old count back (the job stays reachable) and refuse.
+     */
+    private void recheckAfterShrink(String queue, int n, int before) {
+        try {
+            Thread.sleep(REFRESH_MS + 200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<String> holding = holding(queue, n, before);
+        if (holding.isEmpty()) return;
+        write(queue, before);
+        refresh();
+        throw new RefusedException("shrinking queue '" + queue + "' to " + n + " partitions raced with enqueues: "
+                + String.join(", ", holding) + " received jobs meanwhile; the count is back at " + before
+                + ". Shrink while producers are quiet");
+    }
+
+    /** The partitions from {@code n} to {@code before - 1} that hold jobs, each with its count. */
+    private List<String> holding(String queue, int n, int before) {
+        List<String> holding = new ArrayList<>();
+        for (int k = n; k < before; k++) {
+            long jobs = jobs(Names.partition(queue, k));
+            if (jobs > 0) holding.add(Names.partition(queue, k) + " (" + jobs + " jobs)");
+        }
+        return holding;
     }
 
     /** Jobs a partition holds in any unfinished or dead state. */

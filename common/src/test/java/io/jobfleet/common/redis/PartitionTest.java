@@ -271,4 +271,26 @@ class PartitionTest extends RealRedisTest {
             assertThat(series).isZero();
         }
     }
+
+    @Test
+    void aShrinkThatRacesWithAStaleProducerIsUndone() throws Exception {
+        partitions.declare(Q, 2);
+        try (Redis producerConnection = TestRedis.connect(server)) {
+            JobStore producer = new JobStore(producerConnection, retention());
+            Partitions.of(producerConnection).refresh(); // the producer knows 2 partitions for the next second
+            var shrink = java.util.concurrent.CompletableFuture.supplyAsync(() -> partitions.declare(Q, 1));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (TestRedis.raw(redis, j -> j.hexists(Keys.partitions(), Q))) {
+                if (System.nanoTime() > deadline) throw new AssertionError("the shrink never wrote");
+                sleep(5);
+            }
+            producer.enqueue(List.of(job(1)), 0); // round robin over the stale 2: one of these lands in q1~1
+            producer.enqueue(List.of(job(2)), 0);
+            assertThatThrownBy(shrink::join)
+                    .hasCauseInstanceOf(Partitions.RefusedException.class)
+                    .hasMessageContaining("raced with enqueues");
+        }
+        assertThat(partitions.count(Q)).isEqualTo(2);
+        assertThat(queues.depth(Q)).isEqualTo(2); // both jobs reachable
+    }
 }
