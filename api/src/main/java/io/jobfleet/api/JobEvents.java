@@ -61,8 +61,9 @@ final class JobEvents {
                     406, "not_acceptable", "this endpoint streams Server-Sent Events: send Accept: text/event-stream");
         }
         String lastEventId = ctx.header("Last-Event-ID");
-        guard.run(() -> events.watch(queue, id)); // from here on, every transition of this job is streamed
-        new SseHandler(client -> stream(client, queue, id, lastEventId)).handle(ctx);
+        String home = record.queue(); // for a partitioned queue, the partition whose scripts write the events
+        guard.run(() -> events.watch(home, id)); // from here on, every transition of this job is streamed
+        new SseHandler(client -> stream(client, home, id, lastEventId)).handle(ctx);
     }
 
     private void stream(SseClient client, String queue, String id, String lastEventId) {

@@ -127,7 +127,11 @@ final class JobRoutes {
 
     private void show(Context ctx) {
         JobRecord record = load(ctx);
-        ApiServer.send(ctx, 200, config.redaction().apply(record));
+        com.fasterxml.jackson.databind.node.ObjectNode body = io.jobfleet.common.job.Json.MAPPER.valueToTree(
+                config.redaction().apply(record));
+        body.put("queue", Names.logical(record.queue())); // the partition it lives in is shown apart
+        if (Names.partitionOf(record.queue()) > 0) body.put("partition", Names.partitionOf(record.queue()));
+        ApiServer.send(ctx, 200, body);
     }
 
     private void cancel(Context ctx) {
@@ -139,7 +143,7 @@ final class JobRoutes {
                     () -> guard.run(() -> audit.record(
                             ApiServer.actor(ctx),
                             "cancel",
-                            record.queue(),
+                            Names.logical(record.queue()),
                             1,
                             Map.of("id", record.id(), "was", was.name()))));
         }

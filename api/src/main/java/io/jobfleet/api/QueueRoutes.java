@@ -2,9 +2,12 @@ package io.jobfleet.api;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.jobfleet.common.job.Json;
+import io.jobfleet.common.job.Names;
 import io.jobfleet.common.job.QueueCounts;
 import io.jobfleet.common.job.WorkerInfo;
 import io.jobfleet.common.redis.AuditLog;
+import io.jobfleet.common.redis.Partitions;
 import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.WorkerRegistry;
 import java.util.ArrayList;
@@ -13,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Queue depths, the workers serving a queue, and pause/resume. */
+/** Queue depths (by partition on request), the workers serving a queue, pause/resume, and the partition count. */
 final class QueueRoutes {
     private final QueueStore queues;
     private final WorkerRegistry workers;
@@ -32,6 +35,7 @@ final class QueueRoutes {
         routes.get("/v1/queues/{queue}", this::show, Role.READ);
         routes.post("/v1/queues/{queue}/pause", ctx -> setPaused(ctx, true), Role.ADMIN);
         routes.post("/v1/queues/{queue}/resume", ctx -> setPaused(ctx, false), Role.ADMIN);
+        routes.put("/v1/queues/{queue}/partitions", this::partition, Role.ADMIN);
     }
 
     private void list(Context ctx) {
@@ -50,7 +54,51 @@ final class QueueRoutes {
         Map<String, Long> stats = new java.util.TreeMap<>();
         guard.call(() -> queues.stats(queue)).forEach((k, v) -> stats.put(k, Long.parseLong(v)));
         body.put("stats", stats);
+        body.put("partitions", guard.call(() -> queues.partitionCount(queue)));
+        if ("true".equals(ctx.queryParam("byPartition"))) {
+            List<Map<String, Object>> parts = new ArrayList<>();
+            for (QueueCounts c : guard.call(() -> queues.countsByPartition(queue))) {
+                Map<String, Object> part = new LinkedHashMap<>();
+                part.put("partition", Names.partitionOf(c.queue()));
+                part.put("pending", c.pending());
+                part.put("active", c.active());
+                part.put("scheduled", c.scheduled());
+                part.put("dead", c.dead());
+                part.put("oldestPendingAgeMs", c.oldestPendingAgeMs());
+                parts.add(part);
+            }
+            body.put("byPartition", parts);
+        }
         ApiServer.send(ctx, 200, body);
+    }
+
+    /** {@code PUT /v1/queues/{queue}/partitions {"count": N}}: grow freely; shrink only over empty partitions (409). */
+    private void partition(Context ctx) {
+        String queue = JobRoutes.queue(ctx);
+        int count;
+        try {
+            com.fasterxml.jackson.databind.JsonNode body = Json.read(ctx.body());
+            if (body == null || !body.path("count").isInt()) throw new IllegalArgumentException("no count");
+            count = body.get("count").intValue();
+        } catch (RuntimeException e) {
+            throw ApiError.badRequest("send {\"count\": N} with N in 1.." + Names.MAX_PARTITIONS);
+        }
+        if (count < 1 || count > Names.MAX_PARTITIONS) {
+            throw ApiError.badRequest("count must be 1.." + Names.MAX_PARTITIONS + ", got " + count);
+        }
+        int before;
+        try {
+            before = guard.call(() -> queues.declarePartitions(queue, count));
+        } catch (Partitions.RefusedException e) {
+            throw new ApiError(409, e.code(), e.getMessage());
+        }
+        if (before != count) {
+            ApiServer.audited(
+                    "partitioning of queue " + queue,
+                    () -> guard.run(() -> audit.record(
+                            ApiServer.actor(ctx), "partition", queue, 0, Map.of("from", before, "to", count))));
+        }
+        ApiServer.send(ctx, 200, Map.of("queue", queue, "partitions", count, "previous", before));
     }
 
     private void setPaused(Context ctx, boolean paused) {

@@ -54,7 +54,8 @@ class AuthTest extends ApiTestBase {
                 new Endpoint("GET", "/v1/queues", null, Set.of(SUBMIT)),
                 new Endpoint("GET", "/v1/queues/{q}", null, Set.of(SUBMIT)),
                 new Endpoint("POST", "/v1/queues/{q}/pause", null, Set.of(SUBMIT, READ)),
-                new Endpoint("POST", "/v1/queues/{q}/resume", null, Set.of(SUBMIT, READ)));
+                new Endpoint("POST", "/v1/queues/{q}/resume", null, Set.of(SUBMIT, READ)),
+                new Endpoint("PUT", "/v1/queues/{q}/partitions", "{\"count\":2}", Set.of(SUBMIT, READ)));
     }
 
     @ParameterizedTest(name = "{0}")

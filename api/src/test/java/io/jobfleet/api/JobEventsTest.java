@@ -157,11 +157,44 @@ class JobEventsTest extends ApiTestBase {
         }
     }
 
+    @Test
+    void aJobOfAPartitionStreamsItsEventsUnderTheQueueName() {
+        String q = "events-parted";
+        Http.Response declared = http.send(
+                "PUT",
+                "/v1/queues/" + q + "/partitions",
+                ADMIN,
+                java.net.http.HttpRequest.BodyPublishers.ofString("{\"count\":2}"),
+                "Content-Type",
+                "application/json");
+        assertThat(declared.status()).as("%s", declared).isEqualTo(200);
+        String first = enqueueId(q, sleepJob(10));
+        String second = enqueueId(q, sleepJob(10));
+        String inPartition1 = job(q, first).path("partition").asInt(0) == 1 ? first : second; // round robin
+        assertThat(job(q, inPartition1).path("partition").asInt()).isEqualTo(1);
+        try (Events events = open(q, inPartition1, null)) {
+            assertThat(events.next().state()).isEqualTo("QUEUED");
+            Event position = events.until(e -> "position".equals(e.type()));
+            assertThat(position.json().path("position").asLong())
+                    .as("first in its own partition")
+                    .isZero();
+            assertThat(http.post(jobPath(q, inPartition1) + "/cancel", SUBMIT, null)
+                            .status())
+                    .isEqualTo(200);
+            List<Event> rest = events.untilEnd();
+            assertThat(rest.get(rest.size() - 1).state()).isEqualTo("CANCELLED");
+        }
+    }
+
     private Events open(String id, String lastEventId) {
+        return open(Q, id, lastEventId);
+    }
+
+    private Events open(String queue, String id, String lastEventId) {
         List<String> headers = new ArrayList<>(List.of("Accept", "text/event-stream"));
         if (lastEventId != null) headers.addAll(List.of("Last-Event-ID", lastEventId));
         HttpResponse<Stream<String>> response =
-                http.stream(jobPath(Q, id) + "/events", SUBMIT, headers.toArray(String[]::new));
+                http.stream(jobPath(queue, id) + "/events", SUBMIT, headers.toArray(String[]::new));
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));

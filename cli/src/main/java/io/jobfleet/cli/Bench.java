@@ -7,6 +7,7 @@ import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.QueueCounts;
 import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.redis.Keys;
 import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.RedisBench;
@@ -22,10 +23,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -58,12 +56,14 @@ final class Bench {
     private final boolean quick;
     private final RedisBench counters;
     private final JobStore store;
+    private final int partitions; // of the enqueue and drain queues (--partitions)
     private double lpush = Double.NaN;
     private double lpushClients = Double.NaN;
     private int clients = 8;
     private double evalsha = Double.NaN;
 
-    Bench(Redis redis, String url, boolean quick) {
+    Bench(Redis redis, String url, boolean quick, int partitions) {
+        this.partitions = partitions;
         this.redis = redis;
         this.url = url;
         this.quick = quick;
@@ -108,6 +108,7 @@ final class Bench {
         ensureBaselines();
         List<Row> rows = new ArrayList<>();
         String q = "bench-enqueue";
+        new QueueStore(redis).declarePartitions(q, partitions);
         int single = quick ? 2_000 : 20_000;
         RedisBench.Snapshot before = begin();
         long t0 = System.nanoTime();
@@ -119,7 +120,7 @@ final class Bench {
         int concurrent = quick ? 4_000 : 80_000;
         before = begin();
         t0 = System.nanoTime();
-        parallel(
+        Parallel.run(
                 producers,
                 concurrent,
                 i -> store.enqueue(NewJob.of(q, "noop", JSON.objectNode().put("n", i))));
@@ -171,14 +172,14 @@ final class Bench {
             StringBuilder many = new StringBuilder("{\"jobs\":[");
             for (int i = 0; i < batch; i++) many.append(i == 0 ? "" : ",").append(body);
             String batchBody = many.append("]}").toString();
-            parallel(clients, quick ? 200 : 2_000, i -> post(http, single, body)); // warm up
+            Parallel.run(clients, quick ? 200 : 2_000, i -> post(http, single, body)); // warm up
             counters.clear(q);
 
             int requests = quick ? 2_000 : 20_000;
             Recorder latency = new Recorder(3);
             RedisBench.Snapshot before = begin();
             long t0 = System.nanoTime();
-            parallel(clients, requests, i -> {
+            Parallel.run(clients, requests, i -> {
                 long start = System.nanoTime();
                 post(http, single, body);
                 latency.recordValue((System.nanoTime() - start) / 1_000);
@@ -200,7 +201,7 @@ final class Bench {
             before = begin();
             t0 = System.nanoTime();
             Recorder batchLatency = new Recorder(3);
-            parallel(clients, batches, i -> {
+            Parallel.run(clients, batches, i -> {
                 long start = System.nanoTime();
                 post(http, batched, batchBody);
                 batchLatency.recordValue((System.nanoTime() - start) / 1_000);
@@ -228,6 +229,7 @@ final class Bench {
     List<Row> drain(int total, int workerCount, int concurrency) throws Exception {
         ensureBaselines();
         String q = "bench-drain";
+        new QueueStore(redis).declarePartitions(q, partitions);
         fill(q, total, 1000);
         System.gc();
         long heapBefore = heapUsed();
@@ -248,7 +250,7 @@ final class Bench {
         });
         try {
             for (int w = 0; w < workerCount; w++) {
-                Redis pool = Redis.connect(RedisSettings.fromUrl(url).withPoolSize(16));
+                Redis pool = Redis.connect(RedisSettings.fromUrl(url).withPoolSize(Math.max(16, partitions + 8)));
                 pools.add(pool);
                 Worker worker = new Worker(pool, config(q, concurrency), new Handlers().add(new NoopHandler()));
                 workers.add(worker);
@@ -262,14 +264,17 @@ final class Bench {
             pools.forEach(Redis::close);
             t0 = System.nanoTime() - elapsed;
         }
-        Row rate = row(
-                "drain",
-                total + " no-op jobs, " + workerCount + " worker(s) x " + concurrency + " slots",
-                total,
-                t0,
-                before,
-                lpushClients,
-                "LPUSH 8-client");
+        Row rate = withNote(
+                row(
+                        "drain",
+                        total + " no-op jobs, " + workerCount + " worker(s) x " + concurrency + " slots"
+                                + (partitions > 1 ? ", " + partitions + " partitions" : ""),
+                        total,
+                        t0,
+                        before,
+                        lpushClients,
+                        "LPUSH 8-client"),
+                partitions > 1 ? "partition slots " + slots(q) : "");
         counters.clear(q);
         return List.of(
                 rate,
@@ -280,6 +285,12 @@ final class Bench {
                         "MB",
                         "before: " + Math.round(heapBefore / 1e6) + " MB after GC; max heap "
                                 + Runtime.getRuntime().maxMemory() / 1_000_000 + " MB"));
+    }
+
+    /** The Cluster slot of each partition: on a Cluster, whether they sit on different masters. */
+    private List<Integer> slots(String q) {
+        return new QueueStore(redis)
+                .physical(q).stream().map(p -> Keys.of(p).slot()).toList();
     }
 
     private void ensureBaselines() {
@@ -358,25 +369,6 @@ final class Bench {
                 .claimBatch(concurrency)
                 .breaker(WorkerConfig.BreakerSettings.OFF)
                 .build();
-    }
-
-    private static void parallel(int threads, int total, ThrowingIntConsumer task) throws Exception {
-        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-            List<Future<?>> futures = new ArrayList<>();
-            AtomicLong next = new AtomicLong();
-            for (int t = 0; t < threads; t++) {
-                futures.add(pool.submit(() -> {
-                    long i;
-                    while ((i = next.getAndIncrement()) < total) task.accept((int) i);
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) f.get();
-        }
-    }
-
-    private interface ThrowingIntConsumer {
-        void accept(int i) throws Exception;
     }
 
     private static void post(HttpClient http, URI uri, String body) throws Exception {

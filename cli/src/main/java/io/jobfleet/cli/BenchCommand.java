@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
             "Examples:",
             "  jobfleet bench                                  # the full run written down in docs/benchmarks.md",
             "  jobfleet bench --quick --json                   # a smoke run (CI)",
-            "  jobfleet bench --only drain --jobs 1000000 --redis-url redis://localhost:6379"
+            "  jobfleet bench --only drain --jobs 1000000 --redis-url redis://localhost:6379",
+            "  jobfleet bench --only enqueue,drain --partitions 3    # the queues spread over 3 partitions"
         })
 final class BenchCommand implements Callable<Integer> {
     @Mixin
@@ -79,6 +80,13 @@ final class BenchCommand implements Callable<Integer> {
             description = "Run only these phases: baseline, enqueue, api, drain, latency (default: all)")
     Set<String> only;
 
+    @Option(
+            names = "--partitions",
+            defaultValue = "1",
+            description = "Partitions of the enqueue and drain queues, 1-64 (default ${DEFAULT-VALUE}): on Redis"
+                    + " Cluster, compare 1 with one per master")
+    int partitions;
+
     @Option(names = "--quick", description = "A short smoke run: small counts, a 3 s latency run")
     boolean quick;
 
@@ -101,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         try (Redis connection =
                 Redis.connect(RedisSettings.fromUrl(url).withPoolSize(Math.max(32, producers * 2 + 8)))) {
-            Bench bench = new Bench(connection, url, quick);
+            Bench bench = new Bench(connection, url, quick, partitions);
             Map<String, Object> report = new LinkedHashMap<>();
             report.put(
                     "redis",
@@ -118,6 +126,7 @@ final class BenchCommand implements Callable<Integer> {
             if (run("api")) rows.addAll(bench.api(producers, batch));
             if (run("drain")) rows.addAll(bench.drain(jobs, workers, concurrency));
             if (run("latency")) rows.addAll(bench.latency().run(rate, latencySeconds, concurrency));
+            report.put("partitions", partitions);
             report.put("results", rows);
             if (json) {
                 System.out.println(Json.write(report));

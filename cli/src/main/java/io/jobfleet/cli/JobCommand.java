@@ -6,6 +6,7 @@ import io.jobfleet.common.error.JobNotFoundException;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.Json;
+import io.jobfleet.common.job.Names;
 import io.jobfleet.common.job.Redaction;
 import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.redis.AuditLog;
@@ -42,6 +43,7 @@ final class JobCommand {
     }
 
     static JobRecord load(Redis connection, String queue, String id) {
+        Names.checkQueue(queue);
         return new JobStore(connection, Retention.DEFAULT)
                 .get(queue, id)
                 .orElseThrow(() -> new JobNotFoundException(queue, id));
@@ -52,6 +54,8 @@ final class JobCommand {
         ObjectNode node = Json.MAPPER.valueToTree(
                 Redaction.parse(System.getenv("JOBFLEET_REDACT_FIELDS")).apply(record));
         if (withoutPayload) node.remove("payload");
+        node.put("queue", Names.logical(record.queue())); // a partitioned queue's job: its partition apart
+        if (Names.partitionOf(record.queue()) > 0) node.put("partition", Names.partitionOf(record.queue()));
         try {
             System.out.println(Json.MAPPER
                     .writer()
@@ -71,6 +75,7 @@ final class JobCommand {
             @Mixin RedisOptions redis,
             @Parameters(paramLabel = "QUEUE") String queue,
             @Parameters(paramLabel = "ID") String id) {
+        Names.checkQueue(queue);
         try (Redis connection = redis.connect("jobfleet-cli")) {
             JobState was = new JobStore(connection, Retention.DEFAULT).cancel(queue, id);
             if (was != JobState.CANCELLED) {

@@ -4,6 +4,7 @@ import io.jobfleet.common.job.Json;
 import io.jobfleet.common.job.Names;
 import io.jobfleet.common.job.QueueCounts;
 import io.jobfleet.common.redis.AuditLog;
+import io.jobfleet.common.redis.Keys;
 import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.Redis;
 import java.util.ArrayList;
@@ -18,14 +19,15 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "queues",
         mixinStandardHelpOptions = true,
-        description = "Queue depths, statistics, pause and resume.",
+        description = "Queue depths, statistics, pause and resume, partitions.",
         footer = {
             "",
             "Examples:",
             "  jobfleet queues list",
             "  jobfleet queues stats ingest --json",
             "  jobfleet queues depth ingest        # one number: what an autoscaler reads (LLEN of the pending list)",
-            "  jobfleet queues pause ingest"
+            "  jobfleet queues pause ingest",
+            "  jobfleet queues partition ingest 3  # spread the queue over 3 partitions (Redis Cluster shards)"
         })
 final class QueuesCommand {
     @Command(
@@ -60,18 +62,26 @@ final class QueuesCommand {
 
     @Command(
             name = "stats",
-            footer = {"", "Examples:", "  jobfleet queues stats ingest", "  jobfleet queues stats ingest --json"},
+            footer = {
+                "",
+                "Examples:",
+                "  jobfleet queues stats ingest",
+                "  jobfleet queues stats ingest --json",
+                "  jobfleet queues stats ingest --by-partition"
+            },
             mixinStandardHelpOptions = true,
             description =
                     "Depths, paused state, oldest pending age, counters, and outcomes over the last 1, 5 and 15 minutes.")
     int stats(
             @Mixin RedisOptions redis,
             @Parameters(paramLabel = "QUEUE") String queue,
-            @Option(names = "--json", description = "JSON output") boolean json) {
+            @Option(names = "--json", description = "JSON output") boolean json,
+            @Option(names = "--by-partition", description = "also show each partition's depths") boolean byPartition) {
         Names.checkQueue(queue);
         try (Redis connection = redis.connect("jobfleet-cli")) {
             QueueStore queues = new QueueStore(connection);
             QueueCounts c = queues.counts(queue);
+            List<QueueCounts> parts = byPartition ? queues.countsByPartition(queue) : List.of();
             List<Map<String, Long>> minutes = queues.perMinute(queue, 15);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("queue", queue);
@@ -85,6 +95,8 @@ final class QueuesCommand {
             Map<String, Long> counters = new java.util.TreeMap<>();
             queues.stats(queue).forEach((k, v) -> counters.put(k, Long.parseLong(v)));
             out.put("counters", counters);
+            out.put("partitions", queues.partitionCount(queue));
+            if (byPartition) out.put("byPartition", partitionViews(parts));
             if (json) {
                 System.out.println(Json.write(out));
                 return Main.OK;
@@ -106,21 +118,98 @@ final class QueuesCommand {
             }
             table.print(System.out);
             System.out.println("  counters since the queue began: " + counters);
+            if (byPartition) printPartitions(parts);
             return Main.OK;
         }
     }
 
     @Command(
             name = "depth",
-            footer = {"", "Example:", "  jobfleet queues depth ingest"},
+            footer = {"", "Examples:", "  jobfleet queues depth ingest", "  jobfleet queues depth ingest --by-partition"
+            },
             mixinStandardHelpOptions = true,
-            description = "Print the pending depth: one number.")
-    int depth(@Mixin RedisOptions redis, @Parameters(paramLabel = "QUEUE") String queue) {
+            description = "Print the pending depth: one number (summed over a partitioned queue's partitions).")
+    int depth(
+            @Mixin RedisOptions redis,
+            @Parameters(paramLabel = "QUEUE") String queue,
+            @Option(names = "--by-partition", description = "one line per partition: its number and depth")
+                    boolean byPartition) {
         Names.checkQueue(queue);
         try (Redis connection = redis.connect("jobfleet-cli")) {
-            System.out.println(new QueueStore(connection).depth(queue));
+            QueueStore queues = new QueueStore(connection);
+            if (!byPartition) {
+                System.out.println(queues.depth(queue));
+                return Main.OK;
+            }
+            for (QueueCounts c : queues.countsByPartition(queue)) {
+                System.out.println(Names.partitionOf(c.queue()) + " " + c.pending());
+            }
             return Main.OK;
         }
+    }
+
+    @Command(
+            name = "partition",
+            footer = {
+                "",
+                "Examples:",
+                "  jobfleet queues partition ingest 3   # grow: new jobs spread over 3 partitions",
+                "  jobfleet queues partition ingest 1   # shrink: refused while partitions 1 and 2 hold jobs",
+                "",
+                "Each partition is a queue of its own hash tag, so on Redis Cluster the partitions can sit on",
+                "different shards. FIFO holds within a partition only. See docs/partitions.md."
+            },
+            mixinStandardHelpOptions = true,
+            description = "Set how many partitions a queue has (1-64; admin, audited).")
+    int partition(
+            @Mixin RedisOptions redis,
+            @Parameters(paramLabel = "QUEUE") String queue,
+            @Parameters(paramLabel = "N") int count) {
+        Names.checkQueue(queue);
+        try (Redis connection = redis.connect("jobfleet-cli")) {
+            int before = new QueueStore(connection).declarePartitions(queue, count);
+            if (before != count) {
+                new AuditLog(connection)
+                        .record(Actor.current(), "partition", queue, 0, Map.of("from", before, "to", count));
+            }
+            System.out.println(
+                    before == count
+                            ? "queue " + queue + " already has " + count + " partitions"
+                            : "queue " + queue + ": " + before + " -> " + count
+                                    + " partitions (workers and API instances follow within about a second)");
+            return Main.OK;
+        }
+    }
+
+    private static List<Map<String, Object>> partitionViews(List<QueueCounts> parts) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (QueueCounts p : parts) {
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("partition", Names.partitionOf(p.queue()));
+            view.put("slot", Keys.of(p.queue()).slot());
+            view.put("pending", p.pending());
+            view.put("active", p.active());
+            view.put("scheduled", p.scheduled());
+            view.put("dead", p.dead());
+            view.put("oldestPendingAgeMs", p.oldestPendingAgeMs());
+            out.add(view);
+        }
+        return out;
+    }
+
+    private static void printPartitions(List<QueueCounts> parts) {
+        Table table = new Table("  PARTITION", "SLOT", "PENDING", "ACTIVE", "SCHEDULED", "DEAD", "OLDEST");
+        for (QueueCounts p : parts) {
+            table.row(
+                    "  " + Names.partitionOf(p.queue()),
+                    Keys.of(p.queue()).slot(),
+                    p.pending(),
+                    p.active(),
+                    p.scheduled(),
+                    p.dead(),
+                    p.pending() > 0 ? Table.age(p.oldestPendingAgeMs()) : "-");
+        }
+        table.print(System.out);
     }
 
     @Command(

@@ -49,4 +49,25 @@ class BenchIT {
                 .isBetween(50.0, 1000.0);
         assertThat(rows.get("enqueue -> start p50, 500 jobs/s for 3 s")).isNotNull();
     }
+
+    @Test
+    void drainAndEnqueueRunAgainstAPartitionedQueue() throws Exception {
+        Cli.Result run = Cli.run("bench", "--quick", "--json", "--only", "enqueue,drain", "--partitions", "3");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        JsonNode report = Json.read(run.stdout());
+        assertThat(report.path("partitions").asInt()).isEqualTo(3);
+        JsonNode drain = null;
+        for (JsonNode row : report.path("results")) {
+            assertThat(row.path("value").asDouble())
+                    .as(row.path("name").asText())
+                    .isPositive();
+            if (row.path("name").asText().startsWith("5000 no-op jobs")) drain = row;
+        }
+        System.out.println("BenchIT partitioned drain: " + drain);
+        assertThat(drain).isNotNull();
+        assertThat(drain.path("name").asText()).endsWith(", 3 partitions");
+        assertThat(drain.path("roundTripsPerJob").asDouble())
+                .as("claims stay batched per partition")
+                .isLessThan(3.0);
+    }
 }

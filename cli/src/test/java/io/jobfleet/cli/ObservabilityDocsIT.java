@@ -165,10 +165,11 @@ class ObservabilityDocsIT {
                 Keys.queues(),
                 Keys.workers(),
                 Keys.worker("iii"),
-                Keys.audit());
+                Keys.audit(),
+                Keys.partitions());
         List<String> unknown = new ArrayList<>();
         for (String mention : keys) {
-            String normal = mention.replaceAll("\\{(\\$Q|QUEUE|[a-z0-9_-]+)}", "{qqq}")
+            String normal = mention.replaceAll("\\{(\\$Q|QUEUE|[a-z0-9_-]+)(~\\d+)?}", "{qqq}")
                     .replaceAll("(\\$ID|\\$\\{ID}|<id>)$", "iii");
             boolean known = templates.stream()
                     .anyMatch(t ->

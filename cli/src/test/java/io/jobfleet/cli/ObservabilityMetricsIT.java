@@ -64,6 +64,12 @@ class ObservabilityMetricsIT {
     @Test
     void everyMetricNameInTheDashboardAlertsAndDocsIsInTheScrapes() {
         String q = "obs";
+        HttpResponse<String> parted =
+                ObsFleet.send(java.net.http.HttpRequest.newBuilder(fleet.api("/v1/queues/" + q + "/partitions"))
+                        .header("Authorization", "Bearer " + ObsFleet.TOKEN)
+                        .header("Content-Type", "application/json")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"count\":2}")));
+        assertThat(parted.statusCode()).as("partition %s: %s", q, parted.body()).isEqualTo(200); // the partition gauge
         fleet.enqueue(q, "{\"type\":\"echo\",\"payload\":{\"n\":1}}");
         fleet.enqueue(q, "{\"type\":\"fail\",\"payload\":{\"times\":1}}");
         fleet.enqueue(q, "{\"type\":\"fail\",\"payload\":{}}");
@@ -71,7 +77,8 @@ class ObservabilityMetricsIT {
             ObsScrape w = fleet.scrapeWorker();
             return w.value("jobfleet_jobs_completed_total", "queue", q, "outcome", "succeeded") >= 2
                     && w.value("jobfleet_jobs_completed_total", "queue", q, "outcome", "dead") >= 1
-                    && fleet.scrapeApi().max("jobfleet_queue_depth", "queue", q, "state", "dead") >= 1;
+                    && fleet.scrapeApi().max("jobfleet_queue_depth", "queue", q, "state", "dead") >= 1
+                    && w.sampleNames().contains("jobfleet_queue_partition_pending");
         });
         String apiText = fleet.text(fleet.api("/metrics"));
         String workerText = fleet.text(fleet.worker("/metrics"));

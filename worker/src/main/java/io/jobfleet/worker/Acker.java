@@ -93,7 +93,7 @@ final class Acker implements Runnable {
                             default -> "lost";
                         };
                 metrics.completed
-                        .labelValues(queue, run.job.record().type(), outcome)
+                        .labelValues(run.job.logicalQueue(), run.job.record().type(), outcome)
                         .inc();
                 run.putLogContext();
                 switch (status) {

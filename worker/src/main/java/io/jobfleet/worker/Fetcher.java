@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The claim loop, one thread per worker: waits for free slots, claims up to that many jobs
- * (queues tried in weighted random order), starts them, and when every queue is empty sleeps on
- * the {@link Wake} until a waiter sees a job. A claim is one script call for up to
+ * (queues tried in weighted random order; a partitioned queue's partitions in turn, from a
+ * starting partition that moves on by one every round, so no partition is favoured), starts
+ * them, and when every queue is empty sleeps on the {@link Wake} until a waiter sees a job. A claim is one script call for up to
  * {@code claimBatch} jobs, so a deep queue costs one round trip per batch.
  */
 final class Fetcher implements Runnable {
@@ -34,12 +35,22 @@ final class Fetcher implements Runnable {
     private final Semaphore slots;
     private final Wake wake;
     private final Outage outage;
+    private final Layout layout;
+    private final Map<String, Integer> rotation = new java.util.HashMap<>();
     private final List<String> weighted = new ArrayList<>();
     private final Map<String, Long> pausedUntil = new ConcurrentHashMap<>();
     private final Deque<RunningJob> suspects = new ArrayDeque<>();
     private volatile boolean running = true;
 
-    Fetcher(WorkerConfig config, JobStore store, Processor processor, Semaphore slots, Wake wake, Outage outage) {
+    Fetcher(
+            WorkerConfig config,
+            JobStore store,
+            Processor processor,
+            Semaphore slots,
+            Wake wake,
+            Outage outage,
+            Layout layout) {
+        this.layout = layout;
         this.config = config;
         this.store = store;
         this.processor = processor;
@@ -75,7 +86,7 @@ final class Fetcher implements Runnable {
                 if (!running) break;
                 for (String queue : order()) {
                     if (claimed == free) break;
-                    claimed += claim(queue, free - claimed);
+                    claimed += claimPartitions(queue, free - claimed);
                 }
                 outage.up();
                 failures = 0;
@@ -95,6 +106,18 @@ final class Fetcher implements Runnable {
                 sleep(Backoff.delayMs(++failures));
             }
         }
+    }
+
+    /** Claims from the queue's partitions in turn, starting one partition further each round. */
+    private int claimPartitions(String queue, int max) {
+        List<String> partitions = layout.partitions(queue);
+        if (partitions.size() == 1) return claim(partitions.get(0), max);
+        int start = Math.floorMod(rotation.merge(queue, 1, Integer::sum), partitions.size());
+        int claimed = 0;
+        for (int i = 0; i < partitions.size() && claimed < max; i++) {
+            claimed += claim(partitions.get((start + i) % partitions.size()), max - claimed);
+        }
+        return claimed;
     }
 
     private int claim(String queue, int max) {
@@ -151,7 +174,7 @@ final class Fetcher implements Runnable {
     private void idle() throws InterruptedException {
         long now = System.currentTimeMillis();
         Set<String> open = new LinkedHashSet<>();
-        for (String queue : config.queues().keySet()) {
+        for (String queue : layout.physical()) {
             Long until = pausedUntil.get(queue);
             if (until == null || until <= now) open.add(queue);
         }

@@ -23,8 +23,9 @@ public final class JobContext {
         return job.id();
     }
 
+    /** The queue the job was enqueued to (for a partitioned queue, not the partition). */
     public String queue() {
-        return job.queue();
+        return job.logicalQueue();
     }
 
     public String type() {

@@ -1,6 +1,7 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
+import io.jobfleet.common.job.Names;
 import io.jobfleet.common.redis.JobStore;
 import java.util.HashMap;
 import java.util.Map;
@@ -53,7 +54,9 @@ final class LeaseKeeper implements Runnable {
                         processor.stop(run, "cancelled");
                     } else {
                         leasesLost.incrementAndGet();
-                        metrics.leaseRenewalsLost.labelValues(queue).inc();
+                        metrics.leaseRenewalsLost
+                                .labelValues(Names.logical(queue))
+                                .inc();
                         log.warn("lost the lease on job {} (reaped or claimed elsewhere); stopping it here", id);
                         processor.stop(run, "lease lost");
                     }

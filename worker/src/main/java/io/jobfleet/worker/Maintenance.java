@@ -1,13 +1,14 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
+import io.jobfleet.common.job.Names;
 import io.jobfleet.common.redis.JobStore;
 import io.jobfleet.common.redis.QueueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The housekeeping every worker runs for its queues: promote due scheduled jobs, reap expired
+ * The housekeeping every worker runs for its queues (every partition of each): promote due scheduled jobs, reap expired
  * leases (crash recovery and poison detection), and expire dead jobs past their retention.
  * Each is an atomic script on the server clock, so every worker may run them at once.
  */
@@ -20,8 +21,16 @@ final class Maintenance {
     private final QueueStore queues;
     private final Outage outage;
     private final WorkerMetrics metrics;
+    private final Layout layout;
 
-    Maintenance(WorkerConfig config, JobStore store, QueueStore queues, Outage outage, WorkerMetrics metrics) {
+    Maintenance(
+            WorkerConfig config,
+            JobStore store,
+            QueueStore queues,
+            Layout layout,
+            Outage outage,
+            WorkerMetrics metrics) {
+        this.layout = layout;
         this.metrics = metrics;
         this.config = config;
         this.store = store;
@@ -43,7 +52,9 @@ final class Maintenance {
             do {
                 reaped = store.reap(queue, BATCH, config.poisonLimit());
                 if (!reaped.ids().isEmpty())
-                    metrics.orphansRecovered.labelValues(queue).inc(reaped.ids().size());
+                    metrics.orphansRecovered
+                            .labelValues(Names.logical(queue))
+                            .inc(reaped.ids().size());
                 if (reaped.requeued() > 0) {
                     log.warn(
                             "recovered {} jobs of queue {} whose worker stopped renewing their leases: back in pending",
@@ -77,8 +88,9 @@ final class Maintenance {
         });
     }
 
+    /** Runs {@code perQueue} on every partition of every queue of this worker. */
     private void guarded(String task, java.util.function.Consumer<String> perQueue) {
-        for (String queue : config.queues().keySet()) {
+        for (String queue : layout.physical()) {
             try {
                 perQueue.accept(queue);
                 outage.up();

@@ -111,7 +111,7 @@ final class Processor {
         ClaimedJob job = run.job;
         if (job.record().startedAt() > 0 && job.record().enqueuedAt() > 0) {
             metrics.wait
-                    .labelValues(job.queue())
+                    .labelValues(job.logicalQueue())
                     .observe(Math.max(0, job.record().startedAt() - job.record().enqueuedAt()) / 1000.0);
         }
         run.putLogContext();
@@ -135,7 +135,7 @@ final class Processor {
             }
             long timeoutMs = job.record().timeoutMs() > 0
                     ? job.record().timeoutMs()
-                    : config.policy(job.queue()).timeout().toMillis();
+                    : config.policy(job.logicalQueue()).timeout().toMillis();
             run.timeoutMs = timeoutMs;
             run.deadlineNanos = System.nanoTime() + timeoutMs * 1_000_000; // checked by checkTimeouts()
             Object result = null;
@@ -147,7 +147,9 @@ final class Processor {
                 error = t;
             }
             run.deadlineNanos = Long.MAX_VALUE;
-            metrics.duration.labelValues(job.queue(), job.record().type()).observe((System.nanoTime() - started) / 1e9);
+            metrics.duration
+                    .labelValues(job.logicalQueue(), job.record().type())
+                    .observe((System.nanoTime() - started) / 1e9);
             Thread.interrupted(); // an interrupt meant for the handler must not hit the recording below
             if (run.timedOut) error = new JobTimeoutException(job.id(), timeoutMs);
             if (breaker != null && run.ctx.stopReason() == null) {
@@ -188,7 +190,7 @@ final class Processor {
         ClaimedJob job = run.job;
         try {
             RetryPolicy policy =
-                    job.record().retryPolicy(config.policy(job.queue()).retry());
+                    job.record().retryPolicy(config.policy(job.logicalQueue()).retry());
             boolean retryable = !(error instanceof NonRetryableException);
             long delay = retryable ? policy.delayMs(job.attempt()) : -1;
             String reason = retryable
@@ -297,7 +299,9 @@ final class Processor {
     }
 
     private void outcome(ClaimedJob job, String outcome) {
-        metrics.completed.labelValues(job.queue(), job.record().type(), outcome).inc();
+        metrics.completed
+                .labelValues(job.logicalQueue(), job.record().type(), outcome)
+                .inc();
     }
 
     private static String describe(Throwable error) {

@@ -50,7 +50,7 @@ final class RunningJob {
     /** Puts this job's ids in the logging context of the current thread (cleared by the caller). */
     void putLogContext() {
         MDC.put("jobId", job.id());
-        MDC.put("queue", job.queue());
+        MDC.put("queue", job.queue()); // the partition (q~k) of a partitioned queue
         MDC.put("attempt", Integer.toString(job.attempt()));
         if (job.record().requestId() != null) MDC.put("requestId", job.record().requestId());
         String traceparent = job.record().traceparent();

@@ -8,6 +8,7 @@ import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.job.WorkerInfo;
 import io.jobfleet.common.metrics.QueueGauges;
 import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.redis.Partitions;
 import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.WorkerRegistry;
@@ -15,6 +16,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -26,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A worker: claims jobs from its queues and runs them, up to {@code concurrency} at once.
- * Threads: one {@link Fetcher}, one {@link QueueWaiter} per queue (each blocking on its own
- * connection), one {@link Acker}, two timer threads (lease renewal, promotion, reaping,
+ * Threads: one {@link Fetcher}, one {@link QueueWaiter} per queue partition (each blocking on
+ * its own connection; started and stopped as partition counts change, within a second), one {@link Acker}, two timer threads (lease renewal, promotion, reaping,
  * heartbeats, timeouts) and a virtual thread per running job. Redis outages are retried with
  * backoff and logged once down, once back. {@link #stop()} is the graceful shutdown: stop
  * claiming, let running jobs finish within the grace period, hand the rest back unspent.
@@ -47,7 +49,11 @@ public final class Worker implements AutoCloseable {
     private final Fetcher fetcher;
     private final LeaseKeeper leaseKeeper;
     private final Maintenance maintenance;
-    private final List<QueueWaiter> waiters = new ArrayList<>();
+    private final Layout layout;
+    private final Wake wake = new Wake();
+    private final Map<String, QueueWaiter> waiters = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Thread> waiterThreads = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicBoolean warnedPool = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
@@ -83,11 +89,54 @@ public final class Worker implements AutoCloseable {
         metrics.zero(config.queues().keySet());
         this.gauges =
                 new QueueGauges(metrics.registry(), redis, () -> config.queues().keySet());
-        Wake wake = new Wake();
-        this.fetcher = new Fetcher(config, store, processor, slots, wake, outage);
+        this.layout = new Layout(Partitions.of(redis), config.queues().keySet());
+        this.fetcher = new Fetcher(config, store, processor, slots, wake, outage, layout);
         this.leaseKeeper = new LeaseKeeper(config, store, processor, outage, metrics);
-        this.maintenance = new Maintenance(config, store, new QueueStore(redis), outage, metrics);
-        for (String queue : config.queues().keySet()) waiters.add(new QueueWaiter(queue, store, wake, outage));
+        this.maintenance = new Maintenance(config, store, new QueueStore(redis), layout, outage, metrics);
+        this.redisPoolSize = redis.settings().poolSize();
+    }
+
+    private final int redisPoolSize;
+
+    /**
+     * One waiter per partition of each queue: starts the missing ones and stops those of dropped
+     * partitions. Each holds a pooled connection while it blocks; past what the pool can spare
+     * (its size less 4), a partition has no waiter and its jobs are found by the fetcher's idle
+     * re-check (at most 2 s late), with a warning once.
+     */
+    private void syncWaiters() {
+        if (stopped.get()) return;
+        List<String> physical;
+        try {
+            physical = layout.physical();
+        } catch (RedisUnavailableException e) {
+            return; // the layout is read again at the next tick
+        }
+        int spare = Math.max(1, redisPoolSize - 4);
+        if (physical.size() > spare && warnedPool.compareAndSet(false, true)) {
+            log.warn(
+                    "{} queue partitions but the Redis pool of {} can spare {} blocking connections:"
+                            + " the rest are checked every 2 s while idle; raise the pool size to at least {}",
+                    physical.size(),
+                    redisPoolSize,
+                    spare,
+                    physical.size() + 4);
+        }
+        List<String> wanted = physical.subList(0, Math.min(spare, physical.size()));
+        for (String queue : wanted) {
+            waiters.computeIfAbsent(queue, q -> {
+                QueueWaiter waiter = new QueueWaiter(q, store, wake, outage);
+                waiterThreads.put(
+                        q, Thread.ofPlatform().daemon().name("jobfleet-waiter").start(waiter));
+                return waiter;
+            });
+        }
+        for (String queue : List.copyOf(waiters.keySet())) {
+            if (wanted.contains(queue)) continue;
+            waiters.remove(queue).stop();
+            Thread thread = waiterThreads.remove(queue);
+            if (thread != null) thread.interrupt();
+        }
     }
 
     /** This worker's metrics; serve {@code metrics().registry()} on /metrics (jobfleet worker does, on --metrics-port). */
@@ -117,8 +166,8 @@ public final class Worker implements AutoCloseable {
         if (!started.compareAndSet(false, true)) return;
         threads.add(Thread.ofPlatform().name("jobfleet-fetcher").start(fetcher));
         threads.add(Thread.ofPlatform().name("jobfleet-acker").start(processor.acker()));
-        for (QueueWaiter waiter : waiters)
-            threads.add(Thread.ofPlatform().daemon().name("jobfleet-waiter").start(waiter));
+        syncWaiters();
+        every(Duration.ofSeconds(1), this::syncWaiters);
         every(config.renewEvery(), leaseKeeper);
         every(Duration.ofMillis(100), processor::checkTimeouts);
         every(config.promoteEvery(), maintenance::promote);
@@ -202,8 +251,9 @@ public final class Worker implements AutoCloseable {
                 config.shutdownGrace().toMillis(),
                 busy());
         fetcher.stop();
-        waiters.forEach(QueueWaiter::stop);
+        waiters.values().forEach(QueueWaiter::stop);
         threads.forEach(Thread::interrupt); // wakes the fetcher; waiters end after their current block
+        waiterThreads.values().forEach(Thread::interrupt);
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
         while (!processor.running().isEmpty() && System.nanoTime() < deadline) {
             sleep(20);

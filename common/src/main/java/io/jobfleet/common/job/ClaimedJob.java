@@ -6,8 +6,14 @@ public record ClaimedJob(JobRecord record, long token) {
         return record.id();
     }
 
+    /** Where the job lives: its queue, or for a partitioned queue the partition ({@code q~k}). Reports go there. */
     public String queue() {
         return record.queue();
+    }
+
+    /** The queue the job was enqueued to, whatever its partition: what policies, metrics and logs name. */
+    public String logicalQueue() {
+        return Names.logical(record.queue());
     }
 
     public int attempt() {

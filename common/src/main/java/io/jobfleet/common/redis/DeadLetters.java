@@ -14,15 +14,19 @@ import redis.clients.jedis.resps.Tuple;
  * Reading and redriving the dead-letter queue in pages, so that 300,000 dead jobs cost bounded
  * memory: the dead sorted set (oldest death first) is walked by offset, and each page's jobs are
  * read with one pipelined round trip. Moves happen in atomic batches ({@link QueueStore#requeue},
- * {@link QueueStore#purge}), so an interrupted run leaves every job moved or still dead.
+ * {@link QueueStore#purge}), so an interrupted run leaves every job moved or still dead. A
+ * partitioned queue's dead sets are walked as one: partition 0's, then partition 1's, and so on
+ * (oldest first within each partition, not across them).
  */
 public final class DeadLetters {
     private static final String[] SUMMARY_FIELDS = {"type", "attempts", "lastError", "deadReason", "finishedAt"};
 
     private final Redis redis;
+    private final QueueStore queues;
 
     public DeadLetters(Redis redis) {
         this.redis = redis;
+        this.queues = new QueueStore(redis);
     }
 
     /** One dead job, as much as filters and listings need (not its payload or error history). */
@@ -56,7 +60,10 @@ public final class DeadLetters {
     public record Page(List<DeadJob> jobs, long next) {}
 
     public long count(String queue) {
-        return redis.call(j -> j.zcard(Keys.of(queue).dead()));
+        long count = 0;
+        for (String physical : queues.physical(queue))
+            count += redis.call(j -> j.zcard(Keys.of(physical).dead()));
+        return count;
     }
 
     /**
@@ -83,7 +90,24 @@ public final class DeadLetters {
 
     /** Dead job ids from {@code offset}, oldest death first: the cheap walk when no filter needs the records. */
     public List<String> ids(String queue, long offset, int count) {
-        return redis.call(j -> j.zrange(Keys.of(queue).dead(), offset, offset + count - 1));
+        List<String> physical = queues.physical(queue);
+        if (physical.size() == 1) return redis.call(j -> j.zrange(Keys.of(queue).dead(), offset, offset + count - 1));
+        List<String> out = new ArrayList<>(count);
+        long skip = offset; // the partitions' dead sets one after the other, filled up to count
+        for (String p : physical) {
+            String dead = Keys.of(p).dead();
+            long size = redis.call(j -> j.zcard(dead));
+            if (skip >= size) {
+                skip -= size;
+                continue;
+            }
+            long from = skip;
+            long to = from + (count - out.size()) - 1;
+            out.addAll(redis.call(j -> j.zrange(dead, from, to)));
+            skip = 0;
+            if (out.size() == count) break;
+        }
+        return out;
     }
 
     /** Calls {@code onPage} with every matching job, a page of up to {@code pageSize} at a time, oldest first. */
@@ -101,12 +125,19 @@ public final class DeadLetters {
 
     /** Whole records (payload and every attempt's error) of these jobs, in one round trip; missing ones are skipped. */
     public List<JobRecord> records(String queue, List<String> ids) {
-        Keys keys = Keys.of(queue);
-        List<Map<String, String>> hashes =
-                redis.hgetAllMany(ids.stream().map(keys::job).toList());
         List<JobRecord> records = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            if (!hashes.get(i).isEmpty()) records.add(JobRecord.fromHash(queue, ids.get(i), hashes.get(i)));
+        List<String> left = ids;
+        for (String physical : queues.physical(queue)) { // each partition, for the ids not found yet
+            if (left.isEmpty()) break;
+            Keys keys = Keys.of(physical);
+            List<Map<String, String>> hashes =
+                    redis.hgetAllMany(left.stream().map(keys::job).toList());
+            List<String> missing = new ArrayList<>();
+            for (int i = 0; i < left.size(); i++) {
+                if (hashes.get(i).isEmpty()) missing.add(left.get(i));
+                else records.add(JobRecord.fromHash(physical, left.get(i), hashes.get(i)));
+            }
+            left = missing;
         }
         return records;
     }
@@ -135,10 +166,25 @@ public final class DeadLetters {
 
     /** A page of the dead set from {@code offset} (null at the end); an entry is null when its job hash is gone. */
     private List<DeadJob> read(String queue, Filter filter, long offset, int count) {
-        Keys keys = Keys.of(queue);
         String max = filter.olderThan() == null
                 ? "+inf"
                 : Long.toString(redis.serverTimeMs() - filter.olderThan().toMillis());
+        List<String> physical = queues.physical(queue);
+        if (physical.size() == 1) return read(Keys.of(physical.get(0)), max, offset, count);
+        long skip = offset; // the partitions' dead sets one after the other
+        for (String p : physical) {
+            Keys keys = Keys.of(p);
+            long size = redis.call(j -> j.zcount(keys.dead(), "-inf", max));
+            if (skip >= size) {
+                skip -= size;
+                continue;
+            }
+            return read(keys, max, skip, count);
+        }
+        return null;
+    }
+
+    private List<DeadJob> read(Keys keys, String max, long offset, int count) {
         List<Tuple> tuples = redis.call(j -> j.zrangeByScoreWithScores(keys.dead(), "-inf", max, (int) offset, count));
         if (tuples.isEmpty()) return null;
         List<String> jobKeys = new ArrayList<>(tuples.size());

@@ -47,12 +47,14 @@ public final class JobStore {
 
     private final Redis redis;
     private final Retention retention;
+    private final Partitions partitions;
     /** When each queue was last added to the fleet's queue set; refreshed every minute, so a lost set heals. */
     private final Map<String, Long> registeredQueues = new ConcurrentHashMap<>();
 
     public JobStore(Redis redis, Retention retention) {
         this.redis = redis;
         this.retention = retention;
+        this.partitions = Partitions.of(redis);
     }
 
     public Retention retention() {
@@ -81,25 +83,52 @@ public final class JobStore {
      */
     public List<EnqueueResult> enqueue(List<NewJob> jobs, long maxDepth) {
         if (jobs.isEmpty()) return List.of();
-        Keys keys = Keys.of(jobs.get(0).queue());
+        String queue = jobs.get(0).queue();
+        for (NewJob job : jobs) {
+            if (!job.queue().equals(queue)) {
+                throw new IllegalArgumentException(
+                        "a batch goes to one queue; got '" + queue + "' and '" + job.queue() + "'");
+            }
+        }
+        register(queue);
+        int n = partitions.count(queue);
+        if (n == 1) return enqueueTo(Keys.of(queue), jobs, maxDepth);
+        // a partitioned queue: one script per partition; the depth limit is each partition's share
+        long share = maxDepth <= 0 ? 0 : (maxDepth + n - 1) / n;
+        Map<String, List<Integer>> byPartition = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            byPartition
+                    .computeIfAbsent(partitions.pick(queue, jobs.get(i).idempotencyKey()), p -> new ArrayList<>())
+                    .add(i);
+        }
+        if (share > 0) { // refuse before writing anything, as the one-partition batch does
+            byPartition.forEach((physical, at) -> {
+                if (redis.call(j -> j.llen(Keys.of(physical).pending())) + at.size() > share) {
+                    throw new QueueFullException(queue, maxDepth);
+                }
+            });
+        }
+        EnqueueResult[] results = new EnqueueResult[jobs.size()];
+        byPartition.forEach((physical, at) -> {
+            List<EnqueueResult> part =
+                    enqueueTo(Keys.of(physical), at.stream().map(jobs::get).toList(), share);
+            for (int i = 0; i < at.size(); i++) results[at.get(i)] = part.get(i);
+        });
+        return List.of(results);
+    }
+
+    /** One enqueue script call: every job goes to this (physical) queue. */
+    private List<EnqueueResult> enqueueTo(Keys keys, List<NewJob> jobs, long maxDepth) {
         List<String> args = new ArrayList<>(3 + jobs.size() * 16);
         args.add(Integer.toString(jobs.size()));
         args.add(Long.toString(retention.idempotency().toMillis()));
         args.add(Long.toString(maxDepth));
-        List<String> ids = new ArrayList<>(jobs.size());
-        for (NewJob job : jobs) {
-            if (!job.queue().equals(keys.queue())) {
-                throw new IllegalArgumentException(
-                        "a batch goes to one queue; got '" + keys.queue() + "' and '" + job.queue() + "'");
-            }
-            String id = job.id() != null ? job.id() : JobId.next();
-            ids.add(id);
-            addEnqueueArgs(args, id, job);
-        }
-        register(keys.queue());
+        for (NewJob job : jobs) addEnqueueArgs(args, job.id() != null ? job.id() : JobId.next(), job);
         Object reply = redis.run(Script.ENQUEUE, List.of(keys.pending(), keys.scheduled(), keys.prefix()), args);
         List<?> out = (List<?>) reply;
-        if ((Long) out.get(0) == Reply.QUEUE_FULL) throw new QueueFullException(keys.queue(), maxDepth);
+        if ((Long) out.get(0) == Reply.QUEUE_FULL) {
+            throw new QueueFullException(io.jobfleet.common.job.Names.logical(keys.queue()), maxDepth);
+        }
         List<EnqueueResult> results = new ArrayList<>(jobs.size());
         for (int i = 0; i < out.size(); i += 2) {
             long status = (Long) out.get(i);
@@ -302,7 +331,7 @@ public final class JobStore {
      * {@link io.jobfleet.common.error.IllegalTransitionException}.
      */
     public JobState cancel(String queue, String id) {
-        Keys keys = Keys.of(queue);
+        Keys keys = Keys.of(locate(queue, id));
         List<?> out = (List<?>) redis.run(
                 Script.CANCEL,
                 List.of(
@@ -344,8 +373,32 @@ public final class JobStore {
         return (Long) out >= 0;
     }
 
+    /**
+     * The job {@code id} of {@code queue}. For a partitioned queue, its partitions are probed in
+     * turn (one round trip each); the record's {@link JobRecord#queue()} is the partition it lives in.
+     */
     public Optional<JobRecord> get(String queue, String id) {
-        Map<String, String> fields = redis.call(j -> j.hgetAll(Keys.of(queue).job(id)));
-        return fields.isEmpty() ? Optional.empty() : Optional.of(JobRecord.fromHash(queue, id, fields));
+        for (String physical : candidates(queue)) {
+            Map<String, String> fields =
+                    redis.call(j -> j.hgetAll(Keys.of(physical).job(id)));
+            if (!fields.isEmpty()) return Optional.of(JobRecord.fromHash(physical, id, fields));
+        }
+        return Optional.empty();
+    }
+
+    /** The physical queue holding job {@code id}: its partition, or {@code queue} itself when no partition has it. */
+    String locate(String queue, String id) {
+        List<String> candidates = candidates(queue);
+        if (candidates.size() == 1) return queue;
+        for (String physical : candidates) {
+            if (redis.call(j -> j.exists(Keys.of(physical).job(id)))) return physical;
+        }
+        return queue;
+    }
+
+    /** A physical name is looked up as given; a queue name covers all of its partitions. */
+    private List<String> candidates(String queue) {
+        if (queue.indexOf(io.jobfleet.common.job.Names.PARTITION_SEPARATOR) >= 0) return List.of(queue);
+        return partitions.physical(queue);
     }
 }

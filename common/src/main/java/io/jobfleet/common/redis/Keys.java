@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The one place Redis key names are made. Every key of a queue starts with
  * {@code jobfleet:{queue}:}, so the whole queue hashes to one Cluster slot and every script
  * runs there; scripts that find job ids in a list get this prefix and add {@code job:<id>}.
+ * A partition {@code k > 0} of a partitioned queue is a queue of its own here, named
+ * {@code q~k} (see {@link Names#partition}), so its keys carry the tag {@code {q~k}}.
  */
 public final class Keys {
     public static final String ROOT = "jobfleet:";
@@ -22,7 +24,7 @@ public final class Keys {
     private final String stats;
 
     private Keys(String queue) {
-        this.queue = Names.checkQueue(queue);
+        this.queue = Names.checkPhysical(queue);
         this.prefix = ROOT + "{" + queue + "}:";
         this.pending = prefix + "pending";
         this.active = prefix + "active";
@@ -39,6 +41,11 @@ public final class Keys {
 
     public String queue() {
         return queue;
+    }
+
+    /** The Redis Cluster slot every key of this queue (or partition) hashes to. */
+    public int slot() {
+        return redis.clients.jedis.util.JedisClusterCRC16.getSlot(prefix);
     }
 
     /** {@code jobfleet:{q}:} — given to scripts that build job keys of this queue (same slot). */
@@ -106,6 +113,11 @@ public final class Keys {
     /** List of operator actions (newest first, bounded): who did what to which queue, and to how many jobs. */
     public static String audit() {
         return ROOT + "audit";
+    }
+
+    /** Hash of partitioned queues: queue name -> partition count (fleet-wide, its own slot). No entry: one partition. */
+    public static String partitions() {
+        return ROOT + "partitions";
     }
 
     /** Set of known queue names (fleet-wide, its own slot). */

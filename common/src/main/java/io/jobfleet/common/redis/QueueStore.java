@@ -11,21 +11,78 @@ import redis.clients.jedis.resps.Tuple;
 /**
  * Fleet views and operator actions on whole queues: depths, pause and resume, and the
  * dead-letter queue (list, requeue, purge, retention). Job-level transitions live in
- * {@link JobStore}. Thread-safe.
+ * {@link JobStore}. A queue name covers every partition of a partitioned queue (counts are
+ * summed, actions run on each); a physical partition name ({@code q~k}) means that partition only.
+ * Thread-safe.
  */
 public final class QueueStore {
     private final Redis redis;
+    private final Partitions partitions;
 
     public QueueStore(Redis redis) {
         this.redis = redis;
+        this.partitions = Partitions.of(redis);
     }
 
-    /** The queue depth an autoscaler reads: LLEN of the pending list. */
+    /** How many partitions {@code queue} has (1 unless declared), as read at most a second ago. */
+    public int partitionCount(String queue) {
+        return partitions.count(queue);
+    }
+
+    /**
+     * Sets the partition count of {@code queue}; returns the previous one. Throws
+     * {@link Partitions.RefusedException} for a count out of 1..64 or a shrink that would drop jobs.
+     */
+    public int declarePartitions(String queue, int count) {
+        return partitions.declare(queue, count);
+    }
+
+    /** The physical queues a name covers: every partition of a queue, or the one partition named. */
+    public List<String> physical(String queue) {
+        if (queue.indexOf(io.jobfleet.common.job.Names.PARTITION_SEPARATOR) >= 0) return List.of(queue);
+        return partitions.physical(queue);
+    }
+
+    /** The queue depth an autoscaler reads: LLEN of the pending list (summed over partitions). */
     public long depth(String queue) {
-        return redis.call(j -> j.llen(Keys.of(queue).pending()));
+        long depth = 0;
+        for (String physical : physical(queue))
+            depth += redis.call(j -> j.llen(Keys.of(physical).pending()));
+        return depth;
     }
 
+    /**
+     * Jobs by state, summed over the queue's partitions; the oldest pending age is the oldest of
+     * any partition, and the queue counts as paused when any partition is.
+     */
     public QueueCounts counts(String queue) {
+        return sum(queue, countsByPartition(queue));
+    }
+
+    /** The queue's counts from its partitions' counts (see {@link #counts}). */
+    public static QueueCounts sum(String queue, List<QueueCounts> parts) {
+        if (parts.size() == 1) return parts.get(0);
+        long pending = 0, active = 0, scheduled = 0, dead = 0, oldest = 0;
+        boolean paused = false;
+        for (QueueCounts c : parts) {
+            pending += c.pending();
+            active += c.active();
+            scheduled += c.scheduled();
+            dead += c.dead();
+            paused |= c.paused();
+            oldest = Math.max(oldest, c.oldestPendingAgeMs());
+        }
+        return new QueueCounts(queue, pending, active, scheduled, dead, paused, oldest);
+    }
+
+    /** One {@link QueueCounts} per partition, named by the partition's physical name (one entry when unpartitioned). */
+    public List<QueueCounts> countsByPartition(String queue) {
+        List<QueueCounts> out = new ArrayList<>();
+        for (String physical : physical(queue)) out.add(countsOf(physical));
+        return out;
+    }
+
+    private QueueCounts countsOf(String queue) {
         Keys keys = Keys.of(queue);
         long pending = redis.call(j -> j.llen(keys.pending()));
         long active = redis.call(j -> j.zcard(keys.active()));
@@ -42,13 +99,37 @@ public final class QueueStore {
         return enqueuedAt == null ? 0 : Math.max(0, redis.serverTimeMs() - Long.parseLong(enqueuedAt));
     }
 
-    /** Counters kept per queue: succeeded, retried, dead, cancelled, orphansRecovered, purged, deadExpired. */
+    /** Counters kept per queue (summed over partitions): succeeded, retried, dead, cancelled, orphansRecovered, purged, deadExpired. */
     public Map<String, String> stats(String queue) {
-        return redis.call(j -> j.hgetAll(Keys.of(queue).stats()));
+        Map<String, Long> sums = new java.util.TreeMap<>();
+        for (String physical : physical(queue)) {
+            redis.call(j -> j.hgetAll(Keys.of(physical).stats()))
+                    .forEach((k, v) -> sums.merge(k, Long.parseLong(v), Long::sum));
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        sums.forEach((k, v) -> out.put(k, Long.toString(v)));
+        return out;
     }
 
     /** Outcomes per minute over the last {@code minutes} minutes (oldest first, the current minute last). */
     public List<Map<String, Long>> perMinute(String queue, int minutes) {
+        List<Map<String, Long>> sums = null;
+        for (String physical : physical(queue)) {
+            List<Map<String, Long>> part = perMinuteOf(physical, minutes);
+            if (sums == null) {
+                sums = part;
+                continue;
+            }
+            for (int i = 0; i < part.size(); i++) {
+                Map<String, Long> sum = new java.util.HashMap<>(sums.get(i));
+                part.get(i).forEach((k, v) -> sum.merge(k, v, Long::sum));
+                sums.set(i, Map.copyOf(sum));
+            }
+        }
+        return sums;
+    }
+
+    private List<Map<String, Long>> perMinuteOf(String queue, int minutes) {
         Keys keys = Keys.of(queue);
         long now = redis.serverTimeMs() / 60_000;
         List<String> minuteKeys = new java.util.ArrayList<>(minutes);
@@ -75,14 +156,16 @@ public final class QueueStore {
 
     /** Stops claiming from the queue; enqueue goes on. Workers notice at their next claim. */
     public void pause(String queue) {
-        redis.call(j -> j.set(Keys.of(queue).paused(), "1"));
+        for (String physical : physical(queue))
+            redis.call(j -> j.set(Keys.of(physical).paused(), "1"));
     }
 
     public void resume(String queue) {
-        redis.call(j -> j.del(Keys.of(queue).paused()));
+        for (String physical : physical(queue))
+            redis.call(j -> j.del(Keys.of(physical).paused()));
     }
 
-    /** Dead job ids, oldest first, that died at or before {@code diedBeforeMs} (server time), from {@code offset}. */
+    /** Dead job ids of one physical queue, oldest first, that died at or before {@code diedBeforeMs} (server time), from {@code offset}. */
     public List<String> deadIds(String queue, long diedBeforeMs, long offset, int limit) {
         List<Tuple> tuples = redis.call(j -> j.zrangeByScoreWithScores(
                 Keys.of(queue).dead(), "-inf", Long.toString(diedBeforeMs), (int) offset, limit));
@@ -93,6 +176,13 @@ public final class QueueStore {
 
     /** DEAD -> QUEUED for these jobs; returns how many moved. Jobs no longer dead are left alone. */
     public int requeue(String queue, List<String> ids, boolean resetAttempts) {
+        int moved = 0;
+        // a partition's script leaves ids that are not its own dead jobs alone, so each partition takes its own
+        for (String physical : physical(queue)) moved += requeueIn(physical, ids, resetAttempts);
+        return moved;
+    }
+
+    private int requeueIn(String queue, List<String> ids, boolean resetAttempts) {
         if (ids.isEmpty()) return 0;
         Keys keys = Keys.of(queue);
         List<String> args = new ArrayList<>(ids.size() + 1);
@@ -115,10 +205,20 @@ public final class QueueStore {
      */
     public int expireDead(String queue, long retentionMs, int limit) {
         long cutoff = redis.serverTimeMs() - retentionMs;
-        return purge(queue, deadIds(queue, cutoff, 0, limit), "deadExpired");
+        int deleted = 0;
+        for (String physical : physical(queue)) {
+            deleted += purgeIn(physical, deadIds(physical, cutoff, 0, limit), "deadExpired");
+        }
+        return deleted;
     }
 
     int purge(String queue, List<String> ids, String counter) {
+        int deleted = 0;
+        for (String physical : physical(queue)) deleted += purgeIn(physical, ids, counter);
+        return deleted;
+    }
+
+    private int purgeIn(String queue, List<String> ids, String counter) {
         if (ids.isEmpty()) return 0;
         Keys keys = Keys.of(queue);
         List<String> args = new ArrayList<>(ids.size() + 1);

@@ -101,8 +101,12 @@ public final class RedisBench {
         return count / ((System.nanoTime() - start) / 1e9);
     }
 
-    /** Deletes every key of the bench's queue (used between phases). */
+    /** Deletes every key of the bench's queue, every partition of it (used between phases). */
     public void clear(String queue) {
+        for (String physical : new QueueStore(redis).physical(queue)) clearOne(physical);
+    }
+
+    private void clearOne(String queue) {
         Keys keys = Keys.of(queue);
         String pattern = Keys.ROOT + "{" + keys.queue() + "}:*";
         redis.call(j -> {

@@ -1,0 +1,49 @@
+package io.jobfleet.worker;
+
+import io.jobfleet.common.error.RedisUnavailableException;
+import io.jobfleet.common.redis.Partitions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The partitions of this worker's queues, as the fleet's partition hash says (read at most once a
+ * second, so a changed count is seen within about a second). While Redis is unreachable the last
+ * layout read is kept, so the loops that ask keep their usual outage handling.
+ */
+final class Layout {
+    private final Partitions partitions;
+    private final Set<String> queues;
+    private volatile Map<String, List<String>> last = Map.of();
+
+    Layout(Partitions partitions, Set<String> queues) {
+        this.partitions = partitions;
+        this.queues = queues;
+    }
+
+    /** Queue -> its partitions' physical names ({@code q}, {@code q~1}, ...). */
+    Map<String, List<String>> current() {
+        try {
+            Map<String, List<String>> now = new LinkedHashMap<>();
+            for (String queue : queues) now.put(queue, partitions.physical(queue));
+            last = now;
+            return now;
+        } catch (RedisUnavailableException e) {
+            if (last.isEmpty()) throw e;
+            return last;
+        }
+    }
+
+    List<String> partitions(String queue) {
+        return current().get(queue);
+    }
+
+    /** Every partition of every queue. */
+    List<String> physical() {
+        List<String> all = new ArrayList<>();
+        current().values().forEach(all::addAll);
+        return all;
+    }
+}
