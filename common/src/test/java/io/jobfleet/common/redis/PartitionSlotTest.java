@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.util.JedisClusterCRC16;
@@ -24,6 +25,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * slot, as {@link ClusterSlotTest}): every key of a partition hashes to one slot, partitions to
  * different slots, and every operation through the partitions runs without CROSSSLOT.
  */
+@Tag("single-server") // its own cluster-enabled node taking every slot; on a real Cluster, PartitionTest runs as is
 class PartitionSlotTest extends RealRedisTest {
 
     @Override
