@@ -28,22 +28,35 @@ public final class RedisBench {
         }
     }
 
+    /** Summed over every server the client reaches: on Cluster, every master (the work is spread over them). */
     public Snapshot snapshot() {
-        String stats = redis.call(j -> j.info("commandstats"));
         long calls = 0;
         long evalsha = 0;
-        for (String line : stats.split("\r?\n")) {
-            if (!line.startsWith("cmdstat_")) continue;
-            int at = line.indexOf("calls=");
-            long n = Long.parseLong(line.substring(at + 6, line.indexOf(',', at)));
-            if (line.startsWith("cmdstat_info:")) continue; // our own measuring
-            calls += n;
-            if (line.startsWith("cmdstat_evalsha:")) evalsha = n;
+        for (String stats : redis.infoEveryNode("commandstats").values()) {
+            for (String line : stats.split("\r?\n")) {
+                if (!line.startsWith("cmdstat_")) continue;
+                int at = line.indexOf("calls=");
+                long n = Long.parseLong(line.substring(at + 6, line.indexOf(',', at)));
+                if (line.startsWith("cmdstat_info:") || line.startsWith("cmdstat_cluster:"))
+                    continue; // our own measuring, and the Cluster client's topology reads
+                calls += n;
+                if (line.startsWith("cmdstat_evalsha:")) evalsha += n;
+            }
         }
-        double cpu = Double.parseDouble(redis.info("cpu", "used_cpu_user"))
-                + Double.parseDouble(redis.info("cpu", "used_cpu_sys"));
-        long memory = Long.parseLong(redis.info("memory", "used_memory"));
+        double cpu = 0;
+        for (String text : redis.infoEveryNode("cpu").values())
+            cpu += number(text, "used_cpu_user") + number(text, "used_cpu_sys");
+        long memory = 0;
+        for (String text : redis.infoEveryNode("memory").values()) memory += (long) number(text, "used_memory");
         return new Snapshot(calls, evalsha, cpu, memory);
+    }
+
+    private static double number(String info, String field) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith(field + ":"))
+                return Double.parseDouble(line.substring(field.length() + 1).trim());
+        }
+        return 0;
     }
 
     /** LPUSH one at a time, waiting for each reply (one client): ops/s. */
