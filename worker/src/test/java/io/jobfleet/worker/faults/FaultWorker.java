@@ -82,11 +82,13 @@ public final class FaultWorker {
                 }
                 if (ctx.attempt() <= payload.path("hangAttempts").asInt(0)
                         && hang(payload.path("hangMs").asLong(0))) {
-                    throw new InterruptedException("timed out while hung");
+                    throw new IllegalStateException("timed out while hung");
                 }
                 Thread.sleep(payload.path("ms").asLong(0));
-            } catch (Exception e) {
-                // a failure the worker records (an error, a timeout): the next run is a retry, not a duplicate
+            } catch (RuntimeException e) {
+                // a failure of the job itself (an error, a hung call timed out): the worker records it
+                // and the next run is a retry, not a duplicate. An interrupt (shutdown, lost lease,
+                // cancel) is not written: a run after it is a re-run of work cut short.
                 log.append("F", ctx.id(), key, workerId, ctx.attempt(), System.currentTimeMillis());
                 throw e;
             }
