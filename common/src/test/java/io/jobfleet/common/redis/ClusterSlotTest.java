@@ -7,47 +7,18 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.jobfleet.common.job.ClaimedJob;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Protocol;
 
 /**
  * Guarantee 1 on a real cluster node: one cluster-enabled redis-server serving all 16384 slots.
  * Redis checks there that a script's KEYS share one slot (else CROSSSLOT), so every script run
  * here proves it declares keys of its queue's slot only.
  */
-@Tag("single-server") // its own server: options, kill/restart; not run against Cluster or Sentinel
-class ClusterSlotTest extends RealRedisTest {
-
-    @Override
-    protected String[] serverArgs() {
-        return new String[] {"--cluster-enabled", "yes", "--cluster-node-timeout", "2000"};
-    }
-
-    @BeforeAll
-    void serveAllSlots() {
-        String[] args = new String[16385];
-        args[0] = "ADDSLOTS";
-        for (int slot = 0; slot < 16384; slot++) args[slot + 1] = Integer.toString(slot);
-        TestRedis.raw(redis, j -> j.sendCommand(Protocol.Command.CLUSTER, args));
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!clusterInfo().contains("cluster_state:ok")) {
-            if (System.nanoTime() > deadline) throw new AssertionError("cluster never became ok: " + clusterInfo());
-            sleep(20);
-        }
-    }
-
-    private String clusterInfo() {
-        Object reply = TestRedis.raw(redis, j -> j.sendCommand(Protocol.Command.CLUSTER, "INFO"));
-        return new String((byte[]) reply, StandardCharsets.UTF_8);
-    }
-
+class ClusterSlotTest extends ClusterNodeTest {
     @Test
     void nodeRefusesScriptsWhoseKeysCrossSlots() {
         assertThatThrownBy(() -> TestRedis.raw(redis, j -> j.eval("return 1", List.of("{a}:x", "{b}:y"), List.of())))

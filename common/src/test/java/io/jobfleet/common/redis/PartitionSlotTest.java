@@ -6,7 +6,6 @@ import io.jobfleet.common.job.ClaimedJob;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.Names;
 import io.jobfleet.common.job.NewJob;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,10 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
@@ -25,32 +21,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * slot, as {@link ClusterSlotTest}): every key of a partition hashes to one slot, partitions to
  * different slots, and every operation through the partitions runs without CROSSSLOT.
  */
-@Tag("single-server") // its own cluster-enabled node taking every slot; on a real Cluster, PartitionTest runs as is
-class PartitionSlotTest extends RealRedisTest {
-
-    @Override
-    protected String[] serverArgs() {
-        return new String[] {"--cluster-enabled", "yes", "--cluster-node-timeout", "2000"};
-    }
-
-    @BeforeAll
-    void serveAllSlots() {
-        String[] args = new String[16385];
-        args[0] = "ADDSLOTS";
-        for (int slot = 0; slot < 16384; slot++) args[slot + 1] = Integer.toString(slot);
-        TestRedis.raw(redis, j -> j.sendCommand(Protocol.Command.CLUSTER, args));
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!clusterInfo().contains("cluster_state:ok")) {
-            if (System.nanoTime() > deadline) throw new AssertionError("cluster never became ok: " + clusterInfo());
-            sleep(20);
-        }
-    }
-
-    private String clusterInfo() {
-        Object reply = TestRedis.raw(redis, j -> j.sendCommand(Protocol.Command.CLUSTER, "INFO"));
-        return new String((byte[]) reply, StandardCharsets.UTF_8);
-    }
-
+class PartitionSlotTest extends ClusterNodeTest {
     @Test
     void everyKeyOfAPartitionSharesOneSlotAndPartitionsHaveTheirOwn() {
         Set<Integer> slots = new HashSet<>();
