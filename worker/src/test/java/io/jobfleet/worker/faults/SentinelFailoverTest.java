@@ -42,12 +42,15 @@ class SentinelFailoverTest extends TopologyFaultTestBase {
 
     /**
      * The same failover with {@code min-replicas-to-write 2} on every server: once the promoted
-     * replica leaves the old master, the old master refuses writes (NOREPLICAS) instead of
-     * acknowledging writes the new master will never see; clients retry until they reach the new
-     * master. No acknowledged job may be lost.
+     * replica has left the old master, the old master refuses writes (NOREPLICAS, retried by
+     * jobfleet until it reaches the new master) instead of acknowledging writes the new master
+     * will never see. It narrows the window to the moment of the switch, it does not close it:
+     * writes the old master took in the same instant the replica left can still be lost (0 and 2
+     * jobs in two runs, against 88-98 without the setting). The test prints the figure and holds
+     * the same promise as the plain failover.
      */
     @Test
-    void sentinelFailoverWithMinReplicasToWriteLosesNothing() {
+    void sentinelFailoverWithMinReplicasToWrite() {
         for (EmbeddedRedis server : sentinel.servers()) {
             try (var jedis = new redis.clients.jedis.Jedis("127.0.0.1", server.port())) {
                 jedis.configSet("min-replicas-to-write", "2");
@@ -59,7 +62,7 @@ class SentinelFailoverTest extends TopologyFaultTestBase {
             sentinel.failover();
             sentinel.awaitNewMaster(old, Duration.ofSeconds(60));
         });
-        assertSafe(w.report());
+        assertSafeButForTheWindow(w);
     }
 
     @Test
