@@ -30,8 +30,8 @@ final class HistoryChecker {
      * calls that threw (each tried again under its key); {@code replayed}: acknowledgements that
      * named a job an earlier, unanswered try had created; {@code duplicates}: handler starts beyond
      * the first per job that no recorded failure of an earlier run explains (retries are not
-     * duplicates; re-runs after a crash, a lost lease or a lost reply are); {@code deadAsExpected}: jobs the test meant to die (poison) that are DEAD,
-     * which are not lost (an expected-dead job in any other final state is not counted there).
+     * duplicates; re-runs after a crash, a lost lease or a lost reply are);
+     * {@code deadAsExpected}: jobs the test meant to die (poison) that are DEAD, which are not lost (an expected-dead job in any other final state is not counted there).
      */
     record Report(
             String fault,
@@ -47,36 +47,6 @@ final class HistoryChecker {
             long duplicates,
             List<String> examples,
             int deadAsExpected) {
-
-        /** A report of a run with no job meant to die. */
-        Report(
-                String fault,
-                int acknowledged,
-                int unknown,
-                int unknownAttempts,
-                int replayed,
-                int lost,
-                int stuck,
-                int unexpected,
-                int splitKeys,
-                long executions,
-                long duplicates,
-                List<String> examples) {
-            this(
-                    fault,
-                    acknowledged,
-                    unknown,
-                    unknownAttempts,
-                    replayed,
-                    lost,
-                    stuck,
-                    unexpected,
-                    splitKeys,
-                    executions,
-                    duplicates,
-                    examples,
-                    0);
-        }
 
         double duplicatesPer10k() {
             return acknowledged == 0 ? 0 : duplicates * 10_000.0 / acknowledged;
