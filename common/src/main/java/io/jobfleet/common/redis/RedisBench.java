@@ -122,16 +122,11 @@ public final class RedisBench {
     private void clearOne(String queue) {
         Keys keys = Keys.of(queue);
         String pattern = Keys.ROOT + "{" + keys.queue() + "}:*";
-        redis.call(j -> {
-            var params =
-                    new redis.clients.jedis.params.ScanParams().match(pattern).count(1000);
-            String cursor = "0";
-            do {
-                var page = j.scan(cursor, params);
-                if (!page.getResult().isEmpty()) j.del(page.getResult().toArray(new String[0]));
-                cursor = page.getCursor();
-            } while (!cursor.equals("0"));
-            return null;
-        });
+        List<String> found = redis.scanKeys(pattern);
+        for (int from = 0; from < found.size(); from += 1000) {
+            String[] batch =
+                    found.subList(from, Math.min(found.size(), from + 1000)).toArray(new String[0]);
+            redis.call(j -> j.del(batch));
+        }
     }
 }
