@@ -1,6 +1,9 @@
 --[[ reap: take back jobs whose lease ran out (their worker died, hung or lost Redis).
 ACTIVE -> QUEUED at the claim end, or ACTIVE -> DEAD as a poison job when its lease has now
-expired the poison limit's number of times (it kills or hangs every worker that runs it).
+expired the poison limit's number of times (it kills or hangs every worker that runs it). The
+last expiry counts only for a run marked by suspect.lua (the worker ran it as a suspect, alone
+where it could): a job one short of the limit whose unmarked lease expires goes back to pending
+with its count unchanged, so an innocent job held beside a crashing one is never made poison.
 KEYS[1] active zset  KEYS[2] pending list  KEYS[3] dead zset  KEYS[4] queue key prefix
 KEYS[5] stats hash
 ARGV[1] max jobs per call  ARGV[2] poison limit  ARGV[3] errors kept per job
@@ -20,10 +23,13 @@ local out = {0, 0}
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   local jobKey = KEYS[4] .. 'job:' .. id
-  local state, worker, attempts, errors, dropped = unpack(redis.call('HMGET', jobKey,
-    'state', 'worker', 'attempts', 'errors', 'errorsDropped'))
+  local state, worker, attempts, errors, dropped, expiries, token, suspectRun = unpack(redis.call('HMGET',
+    jobKey, 'state', 'worker', 'attempts', 'errors', 'errorsDropped', 'expiries', 'token', 'suspectRun'))
   if state == 'ACTIVE' then
-    local expiries = redis.call('HINCRBY', jobKey, 'expiries', 1)
+    expiries = tonumber(expiries) or 0
+    if expiries + 1 < poison or suspectRun == token then
+      expiries = redis.call('HINCRBY', jobKey, 'expiries', 1)
+    end
     local list = errors and cjson.decode(errors) or {}
     list[#list + 1] = {attempt = tonumber(attempts), errorClass = 'jobfleet.LeaseExpired',
       message = 'lease expired: worker ' .. tostring(worker) .. ' stopped renewing it (crashed, hung or cut off from Redis)',

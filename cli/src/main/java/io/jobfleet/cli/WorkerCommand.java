@@ -52,6 +52,12 @@ final class WorkerCommand implements Callable<Integer> {
             System.out.println(
                     "worker " + worker.id() + " running on " + config.queues().keySet() + " with handlers "
                             + handlers.types() + metrics.describe() + "; SIGTERM or Ctrl-C stops it gracefully");
+            worker.awaitTermination(); // a graceful stop, or a loop that died (then the worker stopped itself)
+            if (worker.isFailed()) {
+                metrics.close();
+                System.err.println("worker " + worker.id() + " stopped after an internal error (see the log above)");
+                return Main.FAILURE;
+            }
             stopped.await();
             metrics.close();
         }

@@ -23,6 +23,8 @@ final class Breakers {
                 .failureRateThreshold(settings.failureRatePercent())
                 .waitDurationInOpenState(settings.openFor())
                 .permittedNumberOfCallsInHalfOpenState(Math.max(1, Math.min(5, settings.minimumCalls())))
+                // a safety net: a half-open breaker whose trials never all report goes back to open, then tries again
+                .maxWaitDurationInHalfOpenState(settings.openFor())
                 .build());
     }
 

@@ -3,10 +3,10 @@ package io.jobfleet.worker;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.job.ClaimedJob;
 import io.jobfleet.common.redis.JobStore;
-import java.util.ArrayDeque;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,13 +21,19 @@ import org.slf4j.LoggerFactory;
  * (queues tried in weighted random order; a partitioned queue's partitions in turn, from a
  * starting partition that moves on by one every round, so no partition is favoured), starts
  * them, and when every queue is empty sleeps on the {@link Wake} until a waiter sees a job. A claim is one script call for up to
- * {@code claimBatch} jobs, so a deep queue costs one round trip per batch.
+ * {@code claimBatch} jobs, so a deep queue costs one round trip per batch. A partition whose
+ * claim fails (its Cluster shard down, say) is skipped with its own backoff while the others
+ * go on; a slot is given back only for a job that was not claimed, so running jobs never
+ * exceed the concurrency.
  */
 final class Fetcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
     private static final long PAUSE_RECHECK_MS = 1_000;
     private static final long IDLE_WAIT_MS = 2_000;
-    private static final java.time.Duration SUSPECT_RETRY = java.time.Duration.ofSeconds(1);
+    private static final long MAX_BACKOFF_MS = 60_000;
+    private static final Duration SUSPECT_RETRY = Duration.ofSeconds(1);
+    /** How long a held suspect waits for the jobs running beside it to end before it runs anyway. */
+    static final Duration SUSPECT_DRAIN = Duration.ofSeconds(5);
 
     private final WorkerConfig config;
     private final JobStore store;
@@ -36,11 +42,18 @@ final class Fetcher implements Runnable {
     private final Wake wake;
     private final Outage outage;
     private final Layout layout;
-    private final Map<String, Integer> rotation = new java.util.HashMap<>();
+    private final Map<String, Integer> rotation = new HashMap<>();
     private final List<String> weighted = new ArrayList<>();
     private final Map<String, Long> pausedUntil = new ConcurrentHashMap<>();
-    private final Deque<RunningJob> suspects = new ArrayDeque<>();
+    /** Per partition whose claim failed: consecutive failures, and when to try it again. */
+    private final Map<String, int[]> failures = new HashMap<>();
+
+    private final Map<String, Long> failedUntil = new HashMap<>();
+    /** A job one expiry short of the poison limit, held until it can run alone (at most one). */
+    private RunningJob suspect;
+
     private volatile boolean running = true;
+    private volatile boolean done;
 
     Fetcher(
             WorkerConfig config,
@@ -66,15 +79,26 @@ final class Fetcher implements Runnable {
         running = false;
     }
 
+    /** True once the loop has ended: nothing more will be claimed. */
+    boolean isDone() {
+        return done;
+    }
+
     @Override
     public void run() {
-        int failures = 0;
+        try {
+            loop();
+        } finally {
+            done = true;
+        }
+    }
+
+    private void loop() {
         while (running) {
             int free = 0;
-            int claimed = 0;
             try {
-                if (!suspects.isEmpty()) {
-                    runSuspects();
+                if (suspect != null) {
+                    runSuspect();
                     continue;
                 }
                 slots.acquire();
@@ -83,84 +107,149 @@ final class Fetcher implements Runnable {
                     slots.release(free - config.claimBatch());
                     free = config.claimBatch();
                 }
-                if (!running) break;
+                int claimed = 0;
                 for (String queue : order()) {
-                    if (claimed == free) break;
+                    if (claimed == free || !running) break;
                     claimed += claimPartitions(queue, free - claimed);
                 }
-                outage.up();
-                failures = 0;
-                slots.release(free - claimed);
-                free = claimed;
-                if (claimed == 0) idle();
+                // only the slots of jobs not claimed go back: each claimed job holds its own until it is recorded
+                int unused = free - claimed;
+                free = 0;
+                slots.release(unused);
+                if (claimed == 0 && running) idle();
             } catch (InterruptedException e) {
-                slots.release(free - claimed);
+                slots.release(free);
                 if (!running) return;
-            } catch (RedisUnavailableException e) {
-                slots.release(free - claimed);
-                outage.down(e);
-                sleep(Backoff.delayMs(++failures));
-            } catch (RuntimeException e) {
-                slots.release(free - claimed);
-                Backoff.logUnexpected("claim loop", e);
-                sleep(Backoff.delayMs(++failures));
             }
         }
     }
 
     /** Claims from the queue's partitions in turn, starting one partition further each round. */
     private int claimPartitions(String queue, int max) {
-        List<String> partitions = layout.partitions(queue);
+        List<String> partitions;
+        try {
+            partitions = layout.partitions(queue);
+        } catch (RedisUnavailableException e) {
+            outage.down("layout", e);
+            return 0;
+        }
         if (partitions.size() == 1) return claim(partitions.get(0), max);
         int start = Math.floorMod(rotation.merge(queue, 1, Integer::sum), partitions.size());
         int claimed = 0;
-        for (int i = 0; i < partitions.size() && claimed < max; i++) {
+        for (int i = 0; i < partitions.size() && claimed < max && running; i++) {
             claimed += claim(partitions.get((start + i) % partitions.size()), max - claimed);
         }
         return claimed;
     }
 
+    /**
+     * One claim from one physical queue; returns how many jobs it claimed, each now holding a
+     * slot. A failure is this partition's alone: logged, counted and backed off, never thrown.
+     */
     private int claim(String queue, int max) {
+        long now = System.currentTimeMillis();
         Long until = pausedUntil.get(queue);
-        if (until != null && until > System.currentTimeMillis()) return 0;
-        JobStore.Claim claim = store.claim(queue, max, config.lease(), config.id());
+        if (until != null && until > now) return 0;
+        Long retryAt = failedUntil.get(queue);
+        if (retryAt != null && retryAt > now) return 0;
+        JobStore.Claim claim;
+        long began = System.nanoTime();
+        try {
+            claim = store.claim(queue, max, config.lease(), config.id());
+            outage.up(queue);
+            failures.remove(queue);
+            failedUntil.remove(queue);
+        } catch (RedisUnavailableException e) {
+            outage.down(queue, e);
+            backOff(queue, began);
+            return 0;
+        } catch (RuntimeException e) {
+            Backoff.logUnexpected("claim from " + queue, e);
+            backOff(queue, began);
+            return 0;
+        }
         if (claim.paused()) {
-            pausedUntil.put(queue, System.currentTimeMillis() + PAUSE_RECHECK_MS);
+            pausedUntil.put(queue, now + PAUSE_RECHECK_MS);
             return 0;
         }
         pausedUntil.remove(queue);
-        for (ClaimedJob job : claim.jobs()) {
-            if (job.record().expiries() < config.poisonLimit() - 1) {
-                processor.start(job);
-            } else if (suspects.isEmpty()) {
-                suspects.add(processor.hold(job));
-            } else { // one suspect at a time: a crash while holding two would count against both
-                processor.handBack(processor.hold(job), SUSPECT_RETRY, "another suspect job waits to run alone here");
-            }
-        }
+        take(claim.jobs());
         return claim.jobs().size();
     }
 
     /**
-     * A job one lease expiry short of the poison limit may be what killed its last workers, or an
-     * innocent job that happened to run beside it. Give it its last chance alone: no new claims,
-     * wait until nothing else runs here, then run it by itself. If it kills this worker too, it
-     * becomes poison alone; innocent jobs never reach the limit. (Earlier expiries run normally,
-     * so an ordinary crash's jobs are recovered at full speed.)
+     * Skips a failed partition for a while: the usual backoff, and at least four times as long as
+     * the failed call took, so a shard that is slow to fail (a dead Cluster master: the client
+     * retries for seconds) costs the healthy partitions at most a fifth of this loop's time.
      */
-    private void runSuspects() throws InterruptedException {
-        while (!suspects.isEmpty() && running) {
-            while (processor.started() > 0 && running) Thread.sleep(10);
-            if (!running) return; // shutdown hands held jobs back unspent
-            RunningJob suspect = suspects.poll();
-            if (suspect.isSettled()) continue; // cancelled or lost while held
-            log.info(
-                    "job {} lost its lease before (expiries {}); running it alone in case it is what killed a worker",
-                    suspect.job.id(),
-                    suspect.job.record().expiries());
-            processor.launch(suspect);
-            while (processor.get(suspect.job.id()) == suspect && running) Thread.sleep(10);
+    private void backOff(String queue, long began) {
+        int n = ++failures.computeIfAbsent(queue, q -> new int[1])[0];
+        long tookMs = (System.nanoTime() - began) / 1_000_000;
+        long delay = Math.max(Backoff.delayMs(n), Math.min(MAX_BACKOFF_MS, 4 * tookMs));
+        failedUntil.put(queue, System.currentTimeMillis() + delay);
+    }
+
+    /**
+     * Starts the claimed jobs. Suspects (one expiry short of the poison limit) are taken first and
+     * not started: one is held to run alone, any other goes back at once; after shutdown began,
+     * every job goes back unspent.
+     */
+    private void take(List<ClaimedJob> jobs) {
+        List<ClaimedJob> normal = new ArrayList<>(jobs.size());
+        for (ClaimedJob job : jobs) {
+            if (!running) {
+                processor.handBack(processor.hold(job), Duration.ZERO, "worker shutting down");
+            } else if (job.record().expiries() < config.poisonLimit() - 1) {
+                normal.add(job);
+            } else if (suspect == null) {
+                suspect = processor.hold(job);
+            } else { // one suspect at a time
+                processor.handBack(processor.hold(job), SUSPECT_RETRY, "another suspect job waits to run alone here");
+            }
         }
+        normal.forEach(processor::start);
+    }
+
+    /**
+     * A job one lease expiry short of the poison limit may be what killed its last workers, or an
+     * innocent job that happened to run beside it. It runs alone: no new claims, and once nothing
+     * else runs here (or after {@link #SUSPECT_DRAIN}, so long jobs beside it do not stop this
+     * worker), it is marked in Redis as the run that decides and started. If that run kills this
+     * worker, it becomes poison; held but unmarked, a crash of this worker only sends it back.
+     */
+    private void runSuspect() throws InterruptedException {
+        RunningJob held = suspect;
+        long drainUntil = System.nanoTime() + SUSPECT_DRAIN.toNanos();
+        while (processor.started() > 0 && running && System.nanoTime() < drainUntil && !held.isStopped()) {
+            Thread.sleep(10);
+        }
+        suspect = null;
+        if (!running) { // shutdown hands held jobs back unspent
+            processor.handBack(held, Duration.ZERO, "worker shutting down");
+            return;
+        }
+        if (held.isStopped()) { // cancelled or its lease lost while held: never run it
+            processor.abandon(held);
+            return;
+        }
+        boolean marked;
+        try {
+            marked = store.markSuspect(held.job);
+        } catch (RuntimeException e) {
+            processor.handBack(held, SUSPECT_RETRY, "could not mark its run as a suspect's: " + e.getMessage());
+            return;
+        }
+        if (!marked) {
+            processor.abandon(held);
+            return;
+        }
+        log.info(
+                "job {} lost its lease before (expiries {}); running it {} in case it is what killed a worker",
+                held.job.id(),
+                held.job.record().expiries(),
+                processor.started() == 0 ? "alone" : "beside long jobs that did not end within " + SUSPECT_DRAIN);
+        processor.launch(held);
+        while (processor.get(held.job.id()) == held && running) Thread.sleep(10);
     }
 
     /** Queues in weighted random order: a queue of weight 3 comes first three times as often as one of weight 1. */
@@ -171,25 +260,28 @@ final class Fetcher implements Runnable {
         return new LinkedHashSet<>(shuffled);
     }
 
+    /** Nothing claimed: wait for a waiter to see a job, or for the earliest paused or failed partition to be due. */
     private void idle() throws InterruptedException {
         long now = System.currentTimeMillis();
         Set<String> open = new LinkedHashSet<>();
-        for (String queue : layout.physical()) {
-            Long until = pausedUntil.get(queue);
-            if (until == null || until <= now) open.add(queue);
-        }
-        if (open.isEmpty()) {
-            Thread.sleep(PAUSE_RECHECK_MS);
+        long wait = IDLE_WAIT_MS;
+        List<String> physical;
+        try {
+            physical = layout.physical();
+        } catch (RedisUnavailableException e) {
+            Thread.sleep(Backoff.delayMs(1));
             return;
         }
-        wake.await(open, IDLE_WAIT_MS);
-    }
-
-    private void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (String queue : physical) {
+            Long until = pausedUntil.get(queue);
+            Long retryAt = failedUntil.get(queue);
+            if (retryAt != null && retryAt > now) wait = Math.min(wait, retryAt - now);
+            else if (until == null || until <= now) open.add(queue);
         }
+        if (open.isEmpty()) {
+            Thread.sleep(Math.min(wait, PAUSE_RECHECK_MS));
+            return;
+        }
+        wake.await(open, wait);
     }
 }

@@ -4,17 +4,22 @@ import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.job.Names;
 import io.jobfleet.common.redis.JobStore;
 import io.jobfleet.common.redis.QueueStore;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The housekeeping every worker runs for its queues (every partition of each): promote due scheduled jobs, reap expired
  * leases (crash recovery and poison detection), and expire dead jobs past their retention.
- * Each is an atomic script on the server clock, so every worker may run them at once.
+ * Each is an atomic script on the server clock, so every worker may run them at once. A backlog
+ * is worked off in batches for at most {@link #BUDGET_MS} per queue and run, and the next run
+ * comes at once instead of after the interval, so housekeeping never holds its thread for long; a queue whose Redis shard fails is
+ * skipped until the next tick while the others are served.
  */
 final class Maintenance {
     private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
     private static final int BATCH = 500;
+    static final long BUDGET_MS = 200;
 
     private final WorkerConfig config;
     private final JobStore store;
@@ -38,16 +43,19 @@ final class Maintenance {
         this.outage = outage;
     }
 
-    void promote() {
-        guarded("promote", queue -> {
-            while (store.promote(queue, BATCH).count() == BATCH) {
-                // a backlog of due jobs: keep going
-            }
+    /** Returns true when a backlog is left for the next run (the budget ran out first). */
+    boolean promote() {
+        return guarded("promote", (queue, deadline) -> {
+            boolean full;
+            do {
+                full = store.promote(queue, BATCH).count() == BATCH;
+            } while (full && System.nanoTime() < deadline);
+            return full;
         });
     }
 
-    void reap() {
-        guarded("reap", queue -> {
+    boolean reap() {
+        return guarded("reap", (queue, deadline) -> {
             JobStore.Reaped reaped;
             do {
                 reaped = store.reap(queue, BATCH, config.poisonLimit());
@@ -68,12 +76,13 @@ final class Maintenance {
                             queue,
                             config.poisonLimit());
                 }
-            } while (reaped.ids().size() == BATCH);
+            } while (reaped.ids().size() == BATCH && System.nanoTime() < deadline);
+            return reaped.ids().size() == BATCH;
         });
     }
 
-    void expireDead() {
-        guarded("dead-job retention", queue -> {
+    boolean expireDead() {
+        return guarded("dead-job retention", (queue, deadline) -> {
             int deleted;
             do {
                 deleted = queues.expireDead(queue, config.retention().dead().toMillis(), BATCH);
@@ -84,22 +93,37 @@ final class Maintenance {
                             queue,
                             config.retention().dead());
                 }
-            } while (deleted == BATCH);
+            } while (deleted == BATCH && System.nanoTime() < deadline);
+            return deleted == BATCH;
         });
     }
 
-    /** Runs {@code perQueue} on every partition of every queue of this worker. */
-    private void guarded(String task, java.util.function.Consumer<String> perQueue) {
-        for (String queue : layout.physical()) {
+    /** One queue's share of a task: runs until done or until {@code deadline} (System.nanoTime()); true if work is left. */
+    private interface PerQueue {
+        boolean run(String queue, long deadline);
+    }
+
+    /** Runs {@code perQueue} on every partition of every queue of this worker; one failing does not stop the rest. */
+    private boolean guarded(String task, PerQueue perQueue) {
+        List<String> physical;
+        try {
+            physical = layout.physical();
+        } catch (RedisUnavailableException e) {
+            outage.down("server", e);
+            return false;
+        }
+        boolean left = false;
+        for (String queue : physical) {
+            if (outage.coolingDown(queue)) continue; // its shard failed just now: tried again after its backoff
             try {
-                perQueue.accept(queue);
-                outage.up();
+                left |= perQueue.run(queue, System.nanoTime() + BUDGET_MS * 1_000_000);
+                outage.up(queue);
             } catch (RedisUnavailableException e) {
-                outage.down(e);
-                return;
+                outage.down(queue, e);
             } catch (RuntimeException e) {
                 log.error("{} of queue {} failed; it runs again at its next interval", task, queue, e);
             }
         }
+        return left;
     }
 }

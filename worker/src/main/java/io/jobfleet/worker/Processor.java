@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.retry.Retry;
 import io.jobfleet.common.error.JobCancelledException;
+import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.error.StaleLeaseException;
 import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.ClaimedJob;
@@ -32,6 +33,8 @@ import org.slf4j.MDC;
  */
 final class Processor {
     private static final Logger log = LoggerFactory.getLogger(Processor.class);
+    /** The metric label of job types with no handler here. */
+    static final String UNKNOWN_TYPE = "(unknown)";
 
     private final WorkerConfig config;
     private final JobStore store;
@@ -51,7 +54,8 @@ final class Processor {
             Retry redisRetry,
             ScheduledExecutorService timers,
             Semaphore slots,
-            WorkerMetrics metrics) {
+            WorkerMetrics metrics,
+            Outage outage) {
         this.metrics = metrics;
         this.config = config;
         this.store = store;
@@ -60,7 +64,7 @@ final class Processor {
         this.redisRetry = redisRetry;
         this.timers = timers;
         this.slots = slots;
-        this.acker = new Acker(store, redisRetry, this::finish, metrics);
+        this.acker = new Acker(store, outage, this::finish, metrics);
     }
 
     Breakers breakers() {
@@ -133,6 +137,7 @@ final class Processor {
                         "circuit breaker for type '" + job.record().type() + "' is open");
                 return;
             }
+            run.breaker = breaker;
             long timeoutMs = job.record().timeoutMs() > 0
                     ? job.record().timeoutMs()
                     : config.policy(job.logicalQueue()).timeout().toMillis();
@@ -152,19 +157,37 @@ final class Processor {
                     .observe((System.nanoTime() - started) / 1e9);
             Thread.interrupted(); // an interrupt meant for the handler must not hit the recording below
             if (run.timedOut) error = new JobTimeoutException(job.id(), timeoutMs);
-            if (breaker != null && run.ctx.stopReason() == null) {
-                long elapsed = System.nanoTime() - started;
-                if (error == null) breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
-                else if (!(error instanceof NonRetryableException))
-                    breaker.onError(elapsed, TimeUnit.NANOSECONDS, error);
-                else breaker.releasePermission();
-            }
+            recordBreaker(run, error);
             if (error == null) complete(run, result);
             else recordFailure(run, error);
         } catch (RuntimeException e) {
-            log.error("unexpected error running job {}; its lease will expire and it will run again", job.id(), e);
+            // never leave the run here with its lease renewed for ever: record it as a failed attempt
+            log.error("unexpected error running job {}; recording it as a failed attempt", job.id(), e);
+            recordFailure(run, e);
         } finally {
+            recordBreaker(run, null); // a permission nobody recorded (an unexpected error) is given back
             MDC.clear();
+        }
+    }
+
+    /**
+     * Tells the job type's breaker how this run went, once per run. A timeout is a failure (a
+     * hanging downstream is the commonest reason for a breaker); a run stopped for a reason that
+     * says nothing of the downstream (cancelled, lease lost, handed back) or a non-retryable error
+     * gives its permission back, so a half-open breaker always gets the trial calls it waits for.
+     */
+    private void recordBreaker(RunningJob run, Throwable error) {
+        CircuitBreaker breaker = run.breaker;
+        if (breaker == null || !run.takeBreakerOutcome()) return;
+        long elapsed = System.nanoTime() - run.startNanos;
+        if (run.timedOut) {
+            breaker.onError(elapsed, TimeUnit.NANOSECONDS, new JobTimeoutException(run.job.id(), run.timeoutMs));
+        } else if (run.isStopped() || error instanceof NonRetryableException || error == null && run.isSettled()) {
+            breaker.releasePermission();
+        } else if (error == null) {
+            breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
+        } else {
+            breaker.onError(elapsed, TimeUnit.NANOSECONDS, error);
         }
     }
 
@@ -222,20 +245,36 @@ final class Processor {
         }
     }
 
-    /** Puts a job back without spending its attempt: at shutdown, or while its type's breaker is open. */
+    /** Puts a job back without spending its attempt: while its type's breaker is open, or a suspect. */
     boolean handBack(RunningJob run, Duration delay, String why) {
+        return handBack(run, delay, why, true);
+    }
+
+    /**
+     * The same, tried once when {@code retry} is false: at shutdown, where a Redis that does not
+     * answer must not hold the process (the job's lease brings it back instead).
+     */
+    boolean handBack(RunningJob run, Duration delay, String why, boolean retry) {
         if (!run.settle()) return false;
         run.interrupt("handed back: " + why);
+        recordBreaker(run, null);
         try {
-            report(() -> {
+            Supplier<Void> release = () -> {
                 store.release(run.job, delay);
                 return null;
-            });
+            };
+            if (retry) report(release);
+            else release.get();
             outcome(run.job, "handed_back");
             log.info("job {} handed back ({}), attempt not spent", run.job.id(), why);
             return true;
         } catch (StaleLeaseException | JobCancelledException e) {
             log.info("job {} was not handed back: {}", run.job.id(), e.getMessage());
+        } catch (RedisUnavailableException e) {
+            log.warn(
+                    "could not hand back job {} ({}); it returns to pending when its lease expires",
+                    run.job.id(),
+                    e.getMessage());
         } catch (RuntimeException e) {
             log.error("could not hand back job {}; it returns to pending when its lease expires", run.job.id(), e);
         } finally {
@@ -269,6 +308,7 @@ final class Processor {
                     log.error(
                             "job {} ignored the interrupt at its timeout; recording the failure and abandoning its thread",
                             run.job.id());
+                    recordBreaker(run, null);
                     Thread.ofVirtual()
                             .start(() -> recordFailure(run, new JobTimeoutException(run.job.id(), timeoutMs)));
                 },
@@ -278,12 +318,20 @@ final class Processor {
 
     private void abandonIfHung(RunningJob run, String reason) {
         if (!run.settle()) return;
+        recordBreaker(run, null);
         log.error(
                 "job {} ignored the interrupt ({}) for {} ms; abandoning its thread and freeing its slot",
                 run.job.id(),
                 reason,
                 config.hungJobGrace().toMillis());
         outcome(run.job, reason.equals("cancelled") ? "cancelled" : "lost");
+        finish(run);
+    }
+
+    /** Gives up a job this worker no longer owns (cancelled or its lease lost before it ran): frees its slot. */
+    void abandon(RunningJob run) {
+        if (!run.settle()) return;
+        outcome(run.job, "cancelled".equals(run.ctx.stopReason()) ? "cancelled" : "lost");
         finish(run);
     }
 
@@ -299,9 +347,11 @@ final class Processor {
     }
 
     private void outcome(ClaimedJob job, String outcome) {
-        metrics.completed
-                .labelValues(job.logicalQueue(), job.record().type(), outcome)
-                .inc();
+        // types this worker has no handler for share one label: a submitter cannot mint series at will
+        String type = handlers.get(job.record().type()) == null
+                ? UNKNOWN_TYPE
+                : job.record().type();
+        metrics.completed.labelValues(job.logicalQueue(), type, outcome).inc();
     }
 
     private static String describe(Throwable error) {

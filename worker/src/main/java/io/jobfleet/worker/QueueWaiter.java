@@ -37,7 +37,7 @@ final class QueueWaiter implements Runnable {
             try {
                 wake.awaitArmed(queue);
                 boolean hasJobs = store.awaitJobs(queue, BLOCK);
-                outage.up();
+                outage.up(queue);
                 failures = 0;
                 if (hasJobs) wake.signal();
             } catch (InterruptedException e) {
@@ -47,7 +47,7 @@ final class QueueWaiter implements Runnable {
                 wake.signal();
             } catch (RedisUnavailableException e) {
                 if (!running) return; // shutting down: the connection may close under us
-                outage.down(e);
+                outage.down(queue, e);
                 sleep(Backoff.delayMs(++failures));
             } catch (RuntimeException e) {
                 Backoff.logUnexpected("waiter of queue " + queue, e);

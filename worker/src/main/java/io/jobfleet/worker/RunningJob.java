@@ -17,8 +17,12 @@ final class RunningJob {
     volatile long deadlineNanos = Long.MAX_VALUE;
     volatile long timeoutMs;
     volatile boolean timedOut;
+    /** The type's circuit breaker when this run took a permission from it. */
+    volatile io.github.resilience4j.circuitbreaker.CircuitBreaker breaker;
+
     private final AtomicBoolean settled = new AtomicBoolean();
     private final AtomicBoolean slotFreed = new AtomicBoolean();
+    private final AtomicBoolean breakerDone = new AtomicBoolean();
 
     RunningJob(ClaimedJob job, JobContext ctx) {
         this.job = job;
@@ -37,6 +41,16 @@ final class RunningJob {
 
     boolean isSettled() {
         return settled.get();
+    }
+
+    /** True once something asked it to stop: cancelled, lease lost, timed out or handed back. */
+    boolean isStopped() {
+        return ctx.stopReason() != null;
+    }
+
+    /** True once: the run's circuit-breaker permission is recorded or released exactly once. */
+    boolean takeBreakerOutcome() {
+        return breakerDone.compareAndSet(false, true);
     }
 
     void interrupt(String reason) {

@@ -29,10 +29,14 @@ import org.slf4j.LoggerFactory;
 /**
  * A worker: claims jobs from its queues and runs them, up to {@code concurrency} at once.
  * Threads: one {@link Fetcher}, one {@link QueueWaiter} per queue partition (each blocking on
- * its own connection; started and stopped as partition counts change, within a second), one {@link Acker}, two timer threads (lease renewal, promotion, reaping,
- * heartbeats, timeouts) and a virtual thread per running job. Redis outages are retried with
+ * its own connection; started and stopped as partition counts change, within a second), one {@link Acker}, one lease thread
+ * (renewals and timeouts, never behind housekeeping), two timer threads (promotion, reaping,
+ * heartbeats) and a virtual thread per running job. Redis outages are retried with
  * backoff and logged once down, once back. {@link #stop()} is the graceful shutdown: stop
- * claiming, let running jobs finish within the grace period, hand the rest back unspent.
+ * claiming, let running jobs finish within the grace period, hand the rest back unspent; with
+ * Redis unreachable it still returns within the grace plus a few seconds. An {@link Error} in
+ * one of its loops (out of memory, say) stops the worker at once without handing anything back:
+ * its leases are no longer renewed, so its jobs run again elsewhere.
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -45,6 +49,9 @@ public final class Worker implements AutoCloseable {
     private final QueueGauges gauges;
     private final Semaphore slots;
     private final ScheduledExecutorService timers;
+    /** Lease renewal and timeouts only: a long housekeeping pass on the timers can never delay a renewal. */
+    private final ScheduledExecutorService leaseTimer;
+
     private final Processor processor;
     private final Fetcher fetcher;
     private final LeaseKeeper leaseKeeper;
@@ -57,6 +64,8 @@ public final class Worker implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
+    private final AtomicBoolean failed = new AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
     private final long startedAt = System.currentTimeMillis();
 
     public Worker(Redis redis, WorkerConfig config, Handlers handlers) {
@@ -76,6 +85,8 @@ public final class Worker implements AutoCloseable {
         this.slots = new Semaphore(config.concurrency());
         this.timers = Executors.newScheduledThreadPool(
                 2, Thread.ofPlatform().daemon().name("jobfleet-timer-", 0).factory());
+        this.leaseTimer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("jobfleet-lease").factory());
         Retry redisRetry = Retry.of(
                 "redis",
                 RetryConfig.custom()
@@ -83,7 +94,7 @@ public final class Worker implements AutoCloseable {
                         .intervalFunction(Backoff.INTERVALS)
                         .retryExceptions(RedisUnavailableException.class)
                         .build());
-        this.processor = new Processor(config, store, handlers, redisRetry, timers, slots, metrics);
+        this.processor = new Processor(config, store, handlers, redisRetry, timers, slots, metrics, outage);
         metrics.slots(() -> processor.running().size(), config.concurrency());
         metrics.breakers(processor.breakers());
         metrics.zero(config.queues().keySet());
@@ -97,6 +108,12 @@ public final class Worker implements AutoCloseable {
     }
 
     private final int redisPoolSize;
+    /** How long stop() waits for a claim in flight: a socket timeout plus a retried server error. */
+    private static final Duration FETCHER_JOIN = Duration.ofSeconds(10);
+    /** How long stop() spends handing jobs back and recording the last successes once the grace is over. */
+    private static final Duration HAND_BACK_BUDGET = Duration.ofSeconds(5);
+    /** The pause between two slices of a housekeeping backlog. */
+    private static final long BACKLOG_PAUSE_MS = 20;
 
     /**
      * One waiter per partition of each queue: starts the missing ones and stops those of dropped
@@ -164,16 +181,16 @@ public final class Worker implements AutoCloseable {
 
     public void start() {
         if (!started.compareAndSet(false, true)) return;
-        threads.add(Thread.ofPlatform().name("jobfleet-fetcher").start(fetcher));
-        threads.add(Thread.ofPlatform().name("jobfleet-acker").start(processor.acker()));
+        threads.add(Thread.ofPlatform().name("jobfleet-fetcher").start(guard("claim loop", fetcher)));
+        threads.add(Thread.ofPlatform().name("jobfleet-acker").start(guard("ack loop", processor.acker())));
         syncWaiters();
-        every(Duration.ofSeconds(1), this::syncWaiters);
-        every(config.renewEvery(), leaseKeeper);
-        every(Duration.ofMillis(100), processor::checkTimeouts);
-        every(config.promoteEvery(), maintenance::promote);
-        every(config.reapEvery(), maintenance::reap);
-        every(Duration.ofMinutes(1), maintenance::expireDead);
-        every(config.heartbeatEvery(), this::heartbeat);
+        every(timers, Duration.ofSeconds(1), this::syncWaiters);
+        every(leaseTimer, config.renewEvery(), leaseKeeper);
+        every(leaseTimer, Duration.ofMillis(100), processor::checkTimeouts);
+        repeat(config.promoteEvery(), maintenance::promote);
+        repeat(config.reapEvery(), maintenance::reap);
+        repeat(Duration.ofMinutes(1), maintenance::expireDead);
+        every(timers, config.heartbeatEvery(), this::heartbeat);
         gauges.start();
         log.info(
                 "worker {} started: queues {}, concurrency {}, lease {} ms",
@@ -183,18 +200,89 @@ public final class Worker implements AutoCloseable {
                 config.lease().toMillis());
     }
 
-    private void every(Duration interval, Runnable task) {
-        timers.scheduleWithFixedDelay(
+    private void every(ScheduledExecutorService on, Duration interval, Runnable task) {
+        on.scheduleWithFixedDelay(
                 () -> {
                     try {
                         task.run();
                     } catch (RuntimeException e) {
                         Backoff.logUnexpected("timer task", e);
+                    } catch (Error e) {
+                        fail("timer task", e);
                     }
                 },
                 0,
                 interval.toMillis(),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs {@code task} on the timers every {@code interval}, or again after a short pause when it
+     * says a backlog is left (it works in bounded slices, so the other timer tasks get their turn).
+     */
+    private void repeat(Duration interval, java.util.function.BooleanSupplier task) {
+        Runnable[] next = new Runnable[1];
+        next[0] = () -> {
+            boolean more = false;
+            try {
+                more = task.getAsBoolean();
+            } catch (RuntimeException e) {
+                Backoff.logUnexpected("timer task", e);
+            } catch (Error e) {
+                fail("timer task", e);
+                return;
+            }
+            try {
+                timers.schedule(next[0], more ? BACKLOG_PAUSE_MS : interval.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
+        };
+        timers.execute(next[0]);
+    }
+
+    /** A loop thread's body: an Error that ends it stops the whole worker, never silently one loop. */
+    private Runnable guard(String loop, Runnable body) {
+        return () -> {
+            try {
+                body.run();
+            } catch (RuntimeException | Error e) {
+                fail(loop, e);
+            }
+        };
+    }
+
+    /**
+     * A loop died (an Error, such as OutOfMemoryError): a worker missing a loop would hold its
+     * jobs for ever (leases renewed, never acked), so it stops at once without handing anything
+     * back. Its leases run out and its jobs run again elsewhere; {@link #isFailed()} tells.
+     */
+    private void fail(String loop, Throwable e) {
+        if (!failed.compareAndSet(false, true)) return;
+        log.error(
+                "worker {}: the {} died; stopping at once, its jobs return when their leases expire",
+                config.id(),
+                loop,
+                e);
+        stopped.set(true);
+        fetcher.stop();
+        processor.acker().stop(System.nanoTime());
+        leaseTimer.shutdownNow();
+        timers.shutdownNow();
+        threads.forEach(Thread::interrupt);
+        waiters.values().forEach(QueueWaiter::stop);
+        waiterThreads.values().forEach(Thread::interrupt);
+        terminated.countDown();
+    }
+
+    /** True when a loop died and the worker stopped itself (see {@link #fail}). */
+    public boolean isFailed() {
+        return failed.get();
+    }
+
+    /** Blocks until the worker has stopped, gracefully or because a loop died. */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
     }
 
     /** Set by the heartbeat while Redis refuses it for memory: logged once when full, once when not. */
@@ -220,7 +308,7 @@ public final class Worker implements AutoCloseable {
                             0,
                             Version.get()),
                     config.heartbeatEvery().multipliedBy(3));
-            outage.up();
+            outage.up("server");
             if (memoryFull) {
                 memoryFull = false;
                 log.info("Redis accepts writes again (memory no longer full)");
@@ -235,7 +323,7 @@ public final class Worker implements AutoCloseable {
                         e.getMessage());
             }
         } catch (RedisUnavailableException e) {
-            outage.down(e);
+            outage.down("server", e);
         }
     }
 
@@ -254,17 +342,20 @@ public final class Worker implements AutoCloseable {
         waiters.values().forEach(QueueWaiter::stop);
         threads.forEach(Thread::interrupt); // wakes the fetcher; waiters end after their current block
         waiterThreads.values().forEach(Thread::interrupt);
+        // a claim in flight returns jobs: wait for it, so they are handed back below and never left unowned
+        joinQuietly(threads.get(0), FETCHER_JOIN);
+        if (!fetcher.isDone())
+            log.warn("the claim loop did not end within {}; jobs it claims now go back by lease expiry", FETCHER_JOIN);
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (!processor.running().isEmpty() && System.nanoTime() < deadline) {
+        while (processor.started() > 0 && System.nanoTime() < deadline) {
             sleep(20);
         }
-        int handedBack = 0;
-        for (RunningJob run : processor.running()) {
-            if (processor.handBack(run, Duration.ZERO, "worker shutting down")) handedBack++;
-        }
-        processor.acker().stop();
-        joinQuietly(threads.get(1), Duration.ofSeconds(10));
+        int handedBack = handBackAll();
+        processor.acker().stop(System.nanoTime() + HAND_BACK_BUDGET.toNanos());
+        joinQuietly(threads.get(1), HAND_BACK_BUDGET.plusSeconds(1));
+        leaseTimer.shutdownNow();
         timers.shutdownNow();
+        awaitQuietly(timers); // a housekeeping slice under way ends before the caller closes the pool
         gauges.close();
         try {
             registry.remove(config.id());
@@ -274,7 +365,33 @@ public final class Worker implements AutoCloseable {
                     config.id(),
                     e.getMessage());
         }
+        terminated.countDown();
         log.info("worker {} stopped ({} jobs handed back)", config.id(), handedBack);
+    }
+
+    /**
+     * Hands every job still here back to pending, unspent, each tried once and all at once, within
+     * {@link #HAND_BACK_BUDGET}: a Redis that does not answer must not hold the process for
+     * minutes; what is not handed back by then returns when its lease expires.
+     */
+    private int handBackAll() {
+        List<RunningJob> left = List.copyOf(processor.running());
+        if (left.isEmpty()) return 0;
+        java.util.concurrent.atomic.AtomicInteger handedBack = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> releases = new ArrayList<>(left.size());
+        for (RunningJob run : left) {
+            releases.add(Thread.ofVirtual().name("jobfleet-hand-back").start(() -> {
+                if (processor.handBack(run, Duration.ZERO, "worker shutting down", false)) handedBack.incrementAndGet();
+            }));
+        }
+        long until = System.nanoTime() + HAND_BACK_BUDGET.toNanos();
+        for (Thread t : releases) joinQuietly(t, Duration.ofNanos(Math.max(1, until - System.nanoTime())));
+        int pending = left.size() - handedBack.get();
+        if (pending > 0 && outage.isDown())
+            log.warn(
+                    "{} jobs were not handed back (Redis unavailable); they return to pending when their leases expire",
+                    pending);
+        return handedBack.get();
     }
 
     @Override
@@ -285,6 +402,14 @@ public final class Worker implements AutoCloseable {
     /** Runs {@link #stop()} on SIGTERM / SIGINT. */
     public void stopOnShutdown() {
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "jobfleet-shutdown"));
+    }
+
+    private static void awaitQuietly(ScheduledExecutorService executor) {
+        try {
+            executor.awaitTermination(HAND_BACK_BUDGET.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void joinQuietly(Thread thread, Duration timeout) {

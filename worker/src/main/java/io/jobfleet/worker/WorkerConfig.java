@@ -79,7 +79,7 @@ public record WorkerConfig(
         });
         range("worker concurrency", concurrency, 1, 10_000);
         range("worker claim batch", claimBatch, 1, 10_000);
-        range("worker poison limit", poisonLimit, 1, 100);
+        range("worker poison limit", poisonLimit, 2, 100); // 1 would make every job a suspect
         positive("worker lease", lease);
         positive("worker renew interval", renewEvery);
         positive("worker reap interval", reapEvery);

@@ -294,6 +294,18 @@ public final class JobStore {
                 (Long) out.get(0), job.queue(), job.id(), job.token(), "release", out.size() > 1 ? out.get(1) : null);
     }
 
+    /**
+     * Marks this run of a job one lease expiry short of the poison limit as the one that decides:
+     * if its lease now expires, {@link #reap} makes it DEAD as poison. Unmarked, such a job only
+     * goes back to pending, so it is never blamed for a crash it was not running in. False when
+     * the caller no longer owns the job.
+     */
+    public boolean markSuspect(ClaimedJob job) {
+        Object out = redis.run(
+                Script.SUSPECT, List.of(Keys.of(job.queue()).job(job.id())), List.of(Long.toString(job.token())));
+        return (Long) out == 1;
+    }
+
     /** Result of one reap: jobs put back in pending, jobs made dead as poison, and their ids. */
     public record Reaped(long requeued, long dead, List<String> ids) {}
 

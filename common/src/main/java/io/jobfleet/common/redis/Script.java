@@ -23,7 +23,8 @@ enum Script {
     REQUEUE,
     PURGE,
     PROGRESS,
-    STEP;
+    STEP,
+    SUSPECT;
 
     final String body;
     final String sha;

@@ -65,7 +65,8 @@ class ReapTest extends RealRedisTest {
             assertThat(raw.state(id)).isEqualTo(JobState.QUEUED);
             assertThat(raw.nextToClaim()).isEqualTo(id);
         }
-        claimOne(SHORT_LEASE, "w" + poisonLimit);
+        // one short of the limit, the worker runs it as a suspect and marks that run as the one that decides
+        assertThat(store.markSuspect(claimOne(SHORT_LEASE, "w" + poisonLimit))).isTrue();
         awaitLeaseExpiry(id);
 
         assertThat(store.reap(Q, 10, poisonLimit)).isEqualTo(new JobStore.Reaped(0, 1, List.of(id)));
@@ -82,6 +83,47 @@ class ReapTest extends RealRedisTest {
         assertThat(raw.pending()).isEmpty();
         assertThat(raw.stat("dead")).isEqualTo(1);
         assertThat(raw.stat("orphansRecovered")).isEqualTo(poisonLimit);
+    }
+
+    /**
+     * Review M2: a job one expiry short of the limit, held (not run) by a worker that a crashing
+     * neighbour job killed, was made poison although it never ran. Only a run marked by
+     * {@link JobStore#markSuspect} counts the last expiry now; an unmarked one goes back unchanged.
+     */
+    @Test
+    void anUnmarkedRunOfAJobOneShortOfTheLimitGoesBackWithoutBlame() {
+        int poisonLimit = 3;
+        String id = enqueue(1);
+        for (int expiry = 1; expiry < poisonLimit; expiry++) {
+            claimOne(SHORT_LEASE, "w" + expiry);
+            awaitLeaseExpiry(id);
+            store.reap(Q, 10, poisonLimit);
+        }
+        for (int held = 0; held < 2; held++) {
+            ClaimedJob suspect = claimOne(SHORT_LEASE, "holder" + held);
+            assertThat(suspect.record().expiries()).isEqualTo(poisonLimit - 1);
+            awaitLeaseExpiry(id);
+            assertThat(store.reap(Q, 10, poisonLimit)).isEqualTo(new JobStore.Reaped(1, 0, List.of(id)));
+            assertThat(record(id).state()).isEqualTo(JobState.QUEUED);
+            assertThat(record(id).expiries()).isEqualTo(poisonLimit - 1);
+        }
+        // a mark from an older run does not count for the next one
+        ClaimedJob marked = claimOne(SHORT_LEASE, "w-marked");
+        assertThat(store.markSuspect(marked)).isTrue();
+        awaitLeaseExpiry(id);
+        assertThat(store.reap(Q, 10, poisonLimit).dead()).isEqualTo(1);
+        assertThat(record(id).expiries()).isEqualTo(poisonLimit);
+    }
+
+    @Test
+    void aStaleTokenCannotMarkASuspectRun() {
+        String id = enqueue(1);
+        ClaimedJob first = claimOne(SHORT_LEASE, "w1");
+        awaitLeaseExpiry(id);
+        store.reap(Q, 10, 3);
+        ClaimedJob second = claimOne(LONG_LEASE, "w2");
+        assertThat(store.markSuspect(first)).isFalse();
+        assertThat(store.markSuspect(second)).isTrue();
     }
 
     @Test

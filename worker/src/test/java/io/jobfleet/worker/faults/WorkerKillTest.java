@@ -42,10 +42,7 @@ class WorkerKillTest extends FaultTestBase {
                 "--renew-ms",
                 "300",
                 "--reap-ms",
-                "200",
-                // a job caught in several kills in a row is not poison here: this test is about the kills
-                "--poison",
-                "50");
+                "200"); // poison detection at its default (3): jobs caught in kills must not end dead
         List<ChildWorker> fleet = new ArrayList<>();
         for (int n = 1; n <= 3; n++) fleet.add(launch("w" + n + "-0", options));
         fleet.forEach(c -> c.awaitReady(Duration.ofSeconds(60)));
