@@ -23,7 +23,8 @@ enum Script {
     REQUEUE,
     PURGE,
     PROGRESS,
-    STEP;
+    STEP,
+    WATCH;
 
     final String body;
     final String sha;
