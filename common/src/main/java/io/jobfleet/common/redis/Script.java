@@ -24,7 +24,8 @@ enum Script {
     PURGE,
     PROGRESS,
     STEP,
-    WATCH;
+    WATCH,
+    HEARTBEAT;
 
     final String body;
     final String sha;
