@@ -84,6 +84,21 @@ class ReapTest extends RealRedisTest {
         assertThat(raw.stat("orphansRecovered")).isEqualTo(poisonLimit);
     }
 
+    /** L7: a poison death counts in the per-minute "dead" series, as a death recorded by fail does. */
+    @Test
+    void aPoisonDeathIsCountedInThePerMinuteSeries() {
+        String id = enqueue(1);
+        claimOne(SHORT_LEASE, "w1");
+        awaitLeaseExpiry(id);
+
+        assertThat(store.reap(Q, 10, 1)).isEqualTo(new JobStore.Reaped(0, 1, List.of(id)));
+
+        assertThat(raw.stat("dead")).isEqualTo(1);
+        long deadPerMinute =
+                queues.perMinute(Q, 2).stream().mapToLong(m -> m.get("dead")).sum();
+        assertThat(deadPerMinute).isEqualTo(1);
+    }
+
     @Test
     void reapTakesOnlyExpiredLeasesUpToItsLimit() {
         for (int i = 0; i < 3; i++) enqueue(i);
