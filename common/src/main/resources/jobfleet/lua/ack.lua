@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ ack: ACTIVE -> SUCCEEDED for one or more jobs, fenced by their tokens.
 KEYS[1] active zset   KEYS[2] queue key prefix "jobfleet:{q}:"   KEYS[3] stats hash
 (also counts successes per minute in jobfleet:{q}:minute:<epoch minute>, kept 65 minutes)

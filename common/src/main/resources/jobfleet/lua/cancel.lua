@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ cancel: QUEUED | SCHEDULED | ACTIVE -> CANCELLED, at once.
 A running job's worker learns it at its next lease renewal (within a second), sets
 ctx.isCancelled() and interrupts the handler; whatever the handler then reports is refused,

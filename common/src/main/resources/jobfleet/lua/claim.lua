@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ claim: QUEUED -> ACTIVE for up to N jobs, each with a lease and a new fencing token.
 KEYS[1] pending list   KEYS[2] active zset (lease deadlines)   KEYS[3] paused flag
 KEYS[4] queue key prefix "jobfleet:{q}:"

@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ enqueue: add one or more jobs to a queue (QUEUED, or SCHEDULED when due later).
 KEYS[1] pending list   KEYS[2] scheduled zset   KEYS[3] queue key prefix "jobfleet:{q}:"
 ARGV[1] job count n    ARGV[2] idempotency TTL ms   ARGV[3] max pending depth (0 = no limit)

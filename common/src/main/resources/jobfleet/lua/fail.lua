@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ fail: record a failed attempt: ACTIVE -> SCHEDULED (retry after a backoff) or ACTIVE -> DEAD.
 KEYS[1] active zset  KEYS[2] scheduled zset  KEYS[3] dead zset  KEYS[4] job hash  KEYS[5] stats hash
 KEYS[6] queue key prefix "jobfleet:{q}:" (for the job's event stream)
@@ -6,12 +7,19 @@ the server clock)  ARGV[4] retry delay ms (-1 = dead now: non-retryable)  ARGV[5
 when the job has none  ARGV[6] errors kept per job  ARGV[7] reason recorded when dead
 Returns {1, due ms} retry scheduled, {2} dead, {0} already recorded by this token (a repeated
 call), {-1} not found, {-3} stale lease, {-6} cancelled while running, {-2, state} otherwise.
+lastError is the error class and at most 300 bytes of the message, cut between characters.
 ZREM is the first write, so failures are recorded with Redis memory full. ]]
 local function emit(prefix, id, ...) -- to the job's event stream, only while an SSE client watches it
   if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
     redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
     redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
   end
+end
+local function cut(s, n) -- at most n bytes of s, never ending inside a UTF-8 character
+  if #s <= n then return s end
+  local i = n + 1 -- the first byte dropped: while it continues a character (10xxxxxx), drop its lead too
+  while i > 1 and string.byte(s, i) >= 128 and string.byte(s, i) < 192 do i = i - 1 end
+  return string.sub(s, 1, i - 1)
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -36,7 +44,7 @@ while #list > keep do
   table.remove(list, 1)
   dropped = dropped + 1
 end
-local lastError = tostring(err.errorClass) .. ': ' .. string.sub(tostring(err.message), 1, 300)
+local lastError = tostring(err.errorClass) .. ': ' .. cut(tostring(err.message), 300)
 local fields = {'closedToken', token, 'errors', cjson.encode(list), 'errorsDropped', dropped, 'lastError', lastError}
 local minute = KEYS[6] .. 'minute:' .. math.floor(now / 60000)
 if delay < 0 or tonumber(attempts) >= (tonumber(maxAttempts) or tonumber(ARGV[5])) then

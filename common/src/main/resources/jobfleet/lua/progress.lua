@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ progress: record a running job's progress, fenced by its token.
 KEYS[1] job hash   KEYS[2] queue key prefix "jobfleet:{q}:" (for the job's event stream)
 ARGV[1] fencing token   ARGV[2] progress JSON   ARGV[3] job id

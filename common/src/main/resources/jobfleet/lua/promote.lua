@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ promote: SCHEDULED -> QUEUED for jobs whose due time (server clock) has come.
 KEYS[1] scheduled zset   KEYS[2] pending list   KEYS[3] queue key prefix "jobfleet:{q}:"
 ARGV[1] max jobs per call

@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ reap: take back jobs whose lease ran out (their worker died, hung or lost Redis).
 ACTIVE -> QUEUED at the claim end, or ACTIVE -> DEAD as a poison job when its lease has now
 expired the poison limit's number of times (it kills or hangs every worker that runs it). The
@@ -5,7 +6,7 @@ last expiry counts only for a run marked by suspect.lua (the worker ran it as a 
 where it could): a job one short of the limit whose unmarked lease expires goes back to pending
 with its count unchanged, so an innocent job held beside a crashing one is never made poison.
 KEYS[1] active zset  KEYS[2] pending list  KEYS[3] dead zset  KEYS[4] queue key prefix
-KEYS[5] stats hash
+KEYS[5] stats hash (a poison death also counts in jobfleet:{q}:minute:<epoch minute>, kept 65 minutes)
 ARGV[1] max jobs per call  ARGV[2] poison limit  ARGV[3] errors kept per job
 Returns {requeued, dead, id1, id2, ...}. Uses the server clock, so a worker whose clock is
 off never reaps a live lease early. Safe for every worker to run at once, and to repeat. ]]
@@ -46,6 +47,9 @@ for _, id in ipairs(ids) do
         'poison: lease expired ' .. expiries .. ' times, so the job kills or hangs its worker')
       redis.call('ZADD', KEYS[3], now, id)
       redis.call('HINCRBY', KEYS[5], 'dead', 1)
+      local minute = KEYS[4] .. 'minute:' .. math.floor(now / 60000)
+      redis.call('HINCRBY', minute, 'dead', 1)
+      redis.call('PEXPIRE', minute, 3900000)
       emit(KEYS[4], id, 'type', 'state', 'state', 'DEAD', 'error', 'poison', 'at', now)
       out[2] = out[2] + 1
     else

@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ release: hand a running job back without spending its attempt.
 ACTIVE -> QUEUED (at the claim end: it runs next), or ACTIVE -> SCHEDULED after a delay.
 Used at shutdown after the grace period, and while a job type's circuit breaker is open.

@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ renew: extend the leases of a worker's running jobs, and tell it which it no longer owns.
 KEYS[1] active zset   KEYS[2] queue key prefix "jobfleet:{q}:"
 ARGV[1] lease ms, then pairs: job id, fencing token

@@ -1,3 +1,4 @@
+redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ requeue: DEAD -> QUEUED for the given jobs (the dead-letter redrive).
 KEYS[1] dead zset   KEYS[2] pending list   KEYS[3] queue key prefix "jobfleet:{q}:"
 ARGV[1] reset attempts (1 = start again from attempt 0, 0 = keep the count), then job ids

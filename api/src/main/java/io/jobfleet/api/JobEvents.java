@@ -95,9 +95,15 @@ final class JobEvents {
                 }
                 long nowMs = System.currentTimeMillis();
                 if (nowMs - lastPosition >= POSITION_EVERY_MS) {
-                    long position = events.position(queue, id);
-                    if (position >= 0) {
-                        client.sendEvent("position", Json.write(Map.of("position", position)));
+                    EventStore.Position position = events.position(queue, id).orElse(null);
+                    if (position != null) {
+                        // beyond the scan the count is a lower bound: {"position":10000,"atLeast":true}
+                        client.sendEvent(
+                                "position",
+                                Json.write(
+                                        position.atLeast()
+                                                ? Map.of("position", position.ahead(), "atLeast", true)
+                                                : Map.of("position", position.ahead())));
                         lastSent = nowMs;
                     }
                     lastPosition = nowMs;

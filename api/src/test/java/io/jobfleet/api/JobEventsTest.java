@@ -155,6 +155,9 @@ class JobEventsTest extends ApiTestBase {
             assertThat(events.next().state()).isEqualTo("CANCELLED");
             assertThat(events.untilEnd()).isEmpty();
         }
+        // nothing will ever remove a finished job from the watched set, so it was never added (L2)
+        boolean watched = TestRedis.raw(redis, j -> j.sismember(Keys.of(Q).watched(), id));
+        assertThat(watched).isFalse();
     }
 
     @Test

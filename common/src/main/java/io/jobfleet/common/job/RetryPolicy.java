@@ -12,6 +12,9 @@ public record RetryPolicy(long baseMs, double multiplier, long capMs, int maxAtt
     public static final double DEFAULT_MULTIPLIER = 5.0;
     public static final long DEFAULT_CAP_MS = 3_600_000;
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    /** The largest cap: beyond it the arithmetic overflows (nextLong, the due time as a Lua number). */
+    public static final long MAX_CAP_MS = java.time.Duration.ofDays(30).toMillis();
+
     public static final RetryPolicy DEFAULT =
             new RetryPolicy(DEFAULT_BASE_MS, DEFAULT_MULTIPLIER, DEFAULT_CAP_MS, DEFAULT_MAX_ATTEMPTS);
 
@@ -20,6 +23,9 @@ public record RetryPolicy(long baseMs, double multiplier, long capMs, int maxAtt
         if (multiplier < 1.0) throw new IllegalArgumentException("retry multiplier must be >= 1, got " + multiplier);
         if (capMs < baseMs)
             throw new IllegalArgumentException("retry cap (" + capMs + " ms) must be >= base (" + baseMs + " ms)");
+        if (capMs > MAX_CAP_MS)
+            throw new IllegalArgumentException(
+                    "retry cap must be at most 30 days (" + MAX_CAP_MS + " ms), got " + capMs + " ms");
         if (maxAttempts < 1 || maxAttempts > 1000) {
             throw new IllegalArgumentException("max attempts must be 1..1000, got " + maxAttempts);
         }
@@ -45,6 +51,8 @@ public record RetryPolicy(long baseMs, double multiplier, long capMs, int maxAtt
         if (field == null || field.isEmpty())
             return max == maxAttempts ? this : new RetryPolicy(baseMs, multiplier, capMs, max);
         String[] parts = field.split(",");
-        return new RetryPolicy(Long.parseLong(parts[0]), Double.parseDouble(parts[1]), Long.parseLong(parts[2]), max);
+        // a job stored before the cap had a bound may carry a larger one: it retries within the bound
+        long cap = Math.min(Long.parseLong(parts[2]), MAX_CAP_MS);
+        return new RetryPolicy(Math.min(Long.parseLong(parts[0]), cap), Double.parseDouble(parts[1]), cap, max);
     }
 }

@@ -12,6 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Keys {
     public static final String ROOT = "jobfleet:";
+    /**
+     * Queues whose keys are kept once made. Any reader can name queues without end (GET
+     * /v1/queues/&lt;random&gt;), so past this many names the keys are made afresh on each call.
+     */
+    static final int CACHE_LIMIT = 1024;
+
     private static final ConcurrentHashMap<String, Keys> CACHE = new ConcurrentHashMap<>();
 
     private final String queue;
@@ -36,7 +42,14 @@ public final class Keys {
 
     public static Keys of(String queue) {
         Keys keys = CACHE.get(queue);
-        return keys != null ? keys : CACHE.computeIfAbsent(queue, Keys::new);
+        if (keys != null) return keys;
+        // two threads may both pass the size check: the bound can be overshot by the thread count
+        return CACHE.size() < CACHE_LIMIT ? CACHE.computeIfAbsent(queue, Keys::new) : new Keys(queue);
+    }
+
+    /** How many queues' keys are cached (tests). */
+    static int cached() {
+        return CACHE.size();
     }
 
     public String queue() {

@@ -1,6 +1,5 @@
 package io.jobfleet.common.redis;
 
-import io.jobfleet.common.error.ConfigException;
 import io.jobfleet.common.error.RedisCommandException;
 import io.jobfleet.common.error.RedisOutOfMemoryException;
 import io.jobfleet.common.error.RedisUnavailableException;
@@ -347,7 +346,7 @@ public final class Redis implements AutoCloseable {
         return field(call(j -> j.info(section)), field);
     }
 
-    private static String field(String info, String field) {
+    static String field(String info, String field) {
         for (String line : info.split("\r?\n")) {
             if (line.startsWith(field + ":"))
                 return line.substring(field.length() + 1).trim();
@@ -363,34 +362,9 @@ public final class Redis implements AutoCloseable {
         return seconds * 1000 + micros / 1000;
     }
 
-    /** The startup checks, on every server this client reaches (every Cluster master that answers). */
+    /** The startup checks, on every server this client reaches (see {@link ServerCheck}). */
     void checkServer() {
-        Map<String, String> servers = infoEveryNode("server");
-        Map<String, String> memory = infoEveryNode("memory");
-        for (Map.Entry<String, String> server : servers.entrySet()) {
-            String where = settings.topology() == RedisSettings.Topology.SINGLE
-                    ? settings.address()
-                    : server.getKey() + " (of " + settings.address() + ")";
-            String version = field(server.getValue(), "redis_version");
-            if (version == null || !atLeast(version, 6, 2)) {
-                throw new ConfigException(
-                        "Redis at " + where + " is version " + version + "; jobfleet needs Redis 6.2 or newer");
-            }
-            String policy =
-                    memory.containsKey(server.getKey()) ? field(memory.get(server.getKey()), "maxmemory_policy") : null;
-            if (policy != null && !policy.equals("noeviction")) {
-                throw new ConfigException("Redis at " + where + " has maxmemory-policy '" + policy
-                        + "': jobfleet needs 'noeviction', because eviction would silently delete queued jobs."
-                        + " Fix it with: redis-cli CONFIG SET maxmemory-policy noeviction (and in redis.conf)");
-            }
-        }
-    }
-
-    static boolean atLeast(String version, int major, int minor) {
-        String[] parts = version.split("\\.");
-        int maj = Integer.parseInt(parts[0]);
-        int min = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
-        return maj > major || (maj == major && min >= minor);
+        ServerCheck.run(this);
     }
 
     /** The error code of a Redis error message, unwrapping one raised inside a script. */

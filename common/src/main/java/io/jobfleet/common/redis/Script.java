@@ -24,7 +24,9 @@ enum Script {
     PURGE,
     PROGRESS,
     STEP,
-    SUSPECT;
+    SUSPECT,
+    WATCH,
+    HEARTBEAT;
 
     final String body;
     final String sha;

@@ -17,29 +17,25 @@ public final class WorkerRegistry {
         this.redis = redis;
     }
 
+    /** Writes the worker's hash and its TTL in one script call, then indexes the worker (another slot on Cluster). */
     public void heartbeat(WorkerInfo w, Duration ttl) {
-        String key = Keys.worker(w.id());
-        long now = redis.serverTimeMs();
-        redis.call(j -> j.hset(
-                key,
-                Map.of(
-                        "host",
-                        w.host(),
-                        "pid",
-                        Long.toString(w.pid()),
-                        "queues",
-                        w.queues(),
-                        "slots",
-                        Integer.toString(w.slots()),
-                        "busy",
-                        Integer.toString(w.busy()),
-                        "startedAt",
-                        Long.toString(w.startedAt()),
-                        "lastBeat",
-                        Long.toString(now),
-                        "version",
-                        w.version())));
-        redis.call(j -> j.pexpire(key, ttl.toMillis()));
+        List<String> args = List.of(
+                Long.toString(ttl.toMillis()),
+                "host",
+                w.host(),
+                "pid",
+                Long.toString(w.pid()),
+                "queues",
+                w.queues(),
+                "slots",
+                Integer.toString(w.slots()),
+                "busy",
+                Integer.toString(w.busy()),
+                "startedAt",
+                Long.toString(w.startedAt()),
+                "version",
+                w.version());
+        long now = Reply.code(redis.run(Script.HEARTBEAT, List.of(Keys.worker(w.id())), args));
         redis.call(j -> j.zadd(Keys.workers(), now, w.id()));
     }
 
@@ -48,16 +44,22 @@ public final class WorkerRegistry {
         redis.call(j -> j.zrem(Keys.workers(), id));
     }
 
+    /** Every live worker: one read of the index, one pipelined read of the hashes, one removal of the stale ids. */
     public List<WorkerInfo> list() {
+        List<String> ids = redis.call(j -> j.zrange(Keys.workers(), 0, -1));
+        if (ids.isEmpty()) return List.of();
+        List<Map<String, String>> hashes =
+                redis.hgetAllMany(ids.stream().map(Keys::worker).toList());
         List<WorkerInfo> workers = new ArrayList<>();
-        for (String id : redis.call(j -> j.zrange(Keys.workers(), 0, -1))) {
-            Map<String, String> h = redis.call(j -> j.hgetAll(Keys.worker(id)));
+        List<String> stale = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            Map<String, String> h = hashes.get(i);
             if (h.isEmpty()) {
-                redis.call(j -> j.zrem(Keys.workers(), id));
+                stale.add(ids.get(i)); // its hash expired: the worker stopped beating
                 continue;
             }
             workers.add(new WorkerInfo(
-                    id,
+                    ids.get(i),
                     h.get("host"),
                     Long.parseLong(h.getOrDefault("pid", "0")),
                     h.getOrDefault("queues", ""),
@@ -67,6 +69,7 @@ public final class WorkerRegistry {
                     Long.parseLong(h.getOrDefault("lastBeat", "0")),
                     h.getOrDefault("version", "")));
         }
+        if (!stale.isEmpty()) redis.call(j -> j.zrem(Keys.workers(), stale.toArray(String[]::new)));
         return workers;
     }
 }

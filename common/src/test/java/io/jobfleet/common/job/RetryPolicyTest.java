@@ -72,4 +72,19 @@ class RetryPolicyTest {
         assertThatThrownBy(() -> new RetryPolicy(10, 2, 100, 0)).hasMessageContaining("got 0");
         assertThatThrownBy(() -> new RetryPolicy(10, 2, 100, 1001)).hasMessageContaining("1001");
     }
+
+    /** L7: a cap beyond 30 days is refused, naming the field; a stored job's larger cap is read as 30 days. */
+    @Test
+    void theCapHasAnUpperBound() {
+        long thirtyDays = java.time.Duration.ofDays(30).toMillis();
+        assertThat(new RetryPolicy(1_000, 2.0, thirtyDays, 5).capMs()).isEqualTo(thirtyDays);
+        assertThatThrownBy(() -> new RetryPolicy(1_000, 2.0, Long.MAX_VALUE, 5))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("retry cap")
+                .hasMessageContaining(Long.toString(Long.MAX_VALUE))
+                .hasMessageContaining("30 days");
+        RetryPolicy stored = RetryPolicy.DEFAULT.withBackoffField("1000,2.0," + Long.MAX_VALUE, 3);
+        assertThat(stored.capMs()).isEqualTo(thirtyDays);
+        assertThat(stored.delayMs(1000)).isBetween(0L, thirtyDays);
+    }
 }

@@ -70,6 +70,17 @@ class KeysTest extends RealRedisTest {
         assertThatThrownBy(() -> Keys.of("Upper")).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** L6: any caller can name queues without end (GET /v1/queues/<random>); the cache stays bounded. */
+    @Test
+    void theCacheOfKeysIsBounded() {
+        Keys hot = Keys.of("q1");
+        for (int i = 0; i < Keys.CACHE_LIMIT * 3; i++) {
+            assertThat(Keys.of("random-" + i).pending()).isEqualTo("jobfleet:{random-" + i + "}:pending");
+        }
+        assertThat(Keys.cached()).isLessThanOrEqualTo(Keys.CACHE_LIMIT);
+        assertThat(Keys.of("q1")).isSameAs(hot);
+    }
+
     @Test
     void fleetWideKeysAreOutsideEveryQueue() {
         assertThat(Keys.queues()).isEqualTo("jobfleet:queues");

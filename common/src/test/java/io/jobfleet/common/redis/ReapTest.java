@@ -126,6 +126,24 @@ class ReapTest extends RealRedisTest {
         assertThat(store.markSuspect(second)).isTrue();
     }
 
+    /** L7: a poison death counts in the per-minute "dead" series, as a death recorded by fail does. */
+    @Test
+    void aPoisonDeathIsCountedInThePerMinuteSeries() {
+        String id = enqueue(1);
+        claimOne(SHORT_LEASE, "w1");
+        awaitLeaseExpiry(id);
+        store.reap(Q, 10, 2);
+        assertThat(store.markSuspect(claimOne(SHORT_LEASE, "w2"))).isTrue();
+        awaitLeaseExpiry(id);
+
+        assertThat(store.reap(Q, 10, 2)).isEqualTo(new JobStore.Reaped(0, 1, List.of(id)));
+
+        assertThat(raw.stat("dead")).isEqualTo(1);
+        long deadPerMinute =
+                queues.perMinute(Q, 2).stream().mapToLong(m -> m.get("dead")).sum();
+        assertThat(deadPerMinute).isEqualTo(1);
+    }
+
     @Test
     void reapTakesOnlyExpiredLeasesUpToItsLimit() {
         for (int i = 0; i < 3; i++) enqueue(i);

@@ -140,6 +140,23 @@ class RetryTest extends RealRedisTest {
         assertThat(dead.errorsDropped()).isEqualTo(2);
     }
 
+    /** L7: lastError is cut to at most 300 bytes of the message, never inside a UTF-8 character. */
+    @Test
+    void lastErrorIsCutOnACharacterBoundary() {
+        String id = store.enqueue(job(1).withMaxAttempts(1)).id(); // dead at once: the next claim takes the second job
+        String message = "a".repeat(299) + "\u00e9\u00e9" + "b".repeat(50); // é is 2 bytes: bytes 300-301
+        failOnce(id, FAST, 5, new IllegalStateException(message));
+
+        String lastError = TestRedis.hash(redis, raw.keys().job(id)).get("lastError");
+        assertThat(lastError).doesNotContain("\ufffd").isEqualTo("java.lang.IllegalStateException: " + "a".repeat(299));
+
+        String id2 = enqueue(2);
+        String emoji = "x".repeat(298) + "\ud83d\ude00"; // a 4-byte character at bytes 299-302
+        failOnce(id2, FAST, 5, new IllegalStateException(emoji));
+        assertThat(TestRedis.hash(redis, raw.keys().job(id2)).get("lastError"))
+                .isEqualTo("java.lang.IllegalStateException: " + "x".repeat(298));
+    }
+
     @Test
     void jobMaxAttemptsOverridesTheQueueDefault() {
         String fewer = store.enqueue(job(1).withMaxAttempts(2)).id();

@@ -43,6 +43,39 @@ class WorkerRegistryTest extends RealRedisTest {
         assertThat(index).containsExactly("alive");
     }
 
+    /** L6: the hash and its TTL are written by one script call, so no crash can leave a hash that never expires. */
+    @Test
+    void aHeartbeatWritesTheHashAndItsTtlInOneCall() {
+        WorkerRegistry registry = new WorkerRegistry(redis);
+        TestRedis.resetStats(redis);
+        long trips = Redis.roundTrips();
+
+        registry.heartbeat(worker("w1", 0), Duration.ofSeconds(30));
+
+        assertThat(Redis.roundTrips() - trips).as("the script, then the index").isEqualTo(2);
+        assertThat(TestRedis.commandCalls(redis, "evalsha")).isEqualTo(1);
+        assertThat(raw.pttl(Keys.worker("w1"))).isBetween(1L, 30_000L);
+        assertThat(TestRedis.hash(redis, Keys.worker("w1"))).containsKeys("host", "lastBeat", "version");
+    }
+
+    /** L6: list() reads every worker and drops every stale index entry in a fixed number of round trips. */
+    @Test
+    void listingCostsTheSameRoundTripsHoweverManyEntriesAreStale() {
+        WorkerRegistry registry = new WorkerRegistry(redis);
+        registry.heartbeat(worker("alive", 0), Duration.ofSeconds(30));
+        for (int i = 0; i < 50; i++) {
+            String id = "gone-" + i;
+            TestRedis.raw(redis, j -> j.zadd(Keys.workers(), 1, id));
+        }
+        long trips = Redis.roundTrips();
+
+        assertThat(registry.list()).extracting(WorkerInfo::id).containsExactly("alive");
+
+        assertThat(Redis.roundTrips() - trips).isLessThanOrEqualTo(3);
+        List<String> index = TestRedis.raw(redis, j -> j.zrange(Keys.workers(), 0, -1));
+        assertThat(index).containsExactly("alive");
+    }
+
     @Test
     void removedWorkerIsGone() {
         WorkerRegistry registry = new WorkerRegistry(redis);
