@@ -71,6 +71,40 @@ public final class Json {
         if (value != null) check(what, value, 0);
     }
 
+    /**
+     * {@link #checkValue}, and refuses a value whose JSON is more than {@code maxBytes} bytes
+     * (UTF-8), as Redis would hold it. Counted without keeping a copy.
+     */
+    public static void checkValue(String what, JsonNode value, long maxBytes) {
+        if (value == null) return;
+        checkValue(what, value);
+        ByteCount count = new ByteCount();
+        try {
+            MAPPER.writeValue(count, value);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot write " + what + " as JSON: " + e.getMessage(), e);
+        }
+        if (count.bytes > maxBytes) {
+            throw new IllegalArgumentException(
+                    what + " is " + count.bytes + " bytes of JSON (the limit is " + maxBytes + ")");
+        }
+    }
+
+    /** Counts what is written to it and keeps nothing. */
+    private static final class ByteCount extends java.io.OutputStream {
+        long bytes;
+
+        @Override
+        public void write(int b) {
+            bytes++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            bytes += len;
+        }
+    }
+
     private static void check(String what, JsonNode node, int depth) {
         if (node.isContainerNode()) {
             if (depth + 1 > MAX_DEPTH) {

@@ -33,6 +33,15 @@ class JsonTest {
         atAndPast(Json.MAX_NUMBER_CHARS, n -> F.objectNode().put("n", new BigInteger("9".repeat(n))));
     }
 
+    @Test
+    void sizeIsCountedInBytesOfUtf8Json() {
+        JsonNode value = F.objectNode().put("s", "\u00e9\u00e9"); // {"s":"éé"}: 8 ASCII bytes, two of 2 bytes
+        Json.checkValue("result", value, 12);
+        assertThatThrownBy(() -> Json.checkValue("result", value, 11))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("result is 12 bytes of JSON (the limit is 11)");
+    }
+
     private static void atAndPast(int limit, IntFunction<JsonNode> value) {
         JsonNode at = value.apply(limit);
         Json.checkValue("payload", at);
