@@ -25,13 +25,8 @@ record ClaimReply(List<ClaimedJob> jobs, List<Unreadable> unreadable) {
         for (int i = 1; i < out.size(); i += 2) {
             String id = (String) out.get(i);
             List<?> values = (List<?>) out.get(i + 1);
-            // token and attempts are the numbers claim.lua has just written: always readable
-            Map<String, String> hash = new HashMap<>();
-            hash.put("state", JobState.ACTIVE.name());
-            hash.put("worker", worker);
-            hash.put("token", values.get(0).toString());
-            hash.put("attempts", values.get(1).toString());
-            ClaimedJob lease = claimed(JobRecord.fromHash(queue, id, hash));
+            Map<String, String> lease = lease(worker, values);
+            Map<String, String> hash = new HashMap<>(lease);
             for (int f = 0; f < fields.size(); f++) {
                 Object value = values.size() > f + 2 ? values.get(f + 2) : null;
                 if (value != null) hash.put(fields.get(f), value.toString());
@@ -39,18 +34,30 @@ record ClaimReply(List<ClaimedJob> jobs, List<Unreadable> unreadable) {
             try {
                 JobRecord record = JobRecord.fromHash(queue, id, hash);
                 if (record.type() == null || record.type().isEmpty()) {
-                    unreadable.add(new Unreadable(lease, "no type field"));
+                    unreadable.add(new Unreadable(claimed(queue, id, lease), "no type field"));
                 } else {
-                    jobs.add(claimed(record));
+                    jobs.add(new ClaimedJob(record, record.token()));
                 }
             } catch (IllegalArgumentException e) { // the cause names the field and what is wrong with it
-                unreadable.add(new Unreadable(lease, (e.getCause() != null ? e.getCause() : e).getMessage()));
+                String problem = (e.getCause() != null ? e.getCause() : e).getMessage();
+                unreadable.add(new Unreadable(claimed(queue, id, lease), problem));
             }
         }
         return new ClaimReply(jobs, unreadable);
     }
 
-    private static ClaimedJob claimed(JobRecord record) {
+    /** The fields claim.lua has just written, token and attempts first in its reply: always readable. */
+    private static Map<String, String> lease(String worker, List<?> values) {
+        return Map.of(
+                "state", JobState.ACTIVE.name(),
+                "worker", worker,
+                "token", values.get(0).toString(),
+                "attempts", values.get(1).toString());
+    }
+
+    /** A job known by its lease alone, enough to record its failure. */
+    private static ClaimedJob claimed(String queue, String id, Map<String, String> lease) {
+        JobRecord record = JobRecord.fromHash(queue, id, lease);
         return new ClaimedJob(record, record.token());
     }
 }
