@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import io.jobfleet.common.job.Json;
 import io.jobfleet.common.job.NewJob;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,8 +24,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * One job as a client sends it. Parsed strictly: unknown fields, wrong types, nesting deeper
- * than 64 and strings longer than the body limit are refused with a 400 that names the field.
+ * One job as a client sends it. Parsed strictly: unknown fields, wrong types, a payload nested
+ * deeper than {@link Json#MAX_DEPTH} and strings longer than the body limit are refused with a
+ * 400 that names the field and the limit.
  */
 record EnqueueRequest(
         String type,
@@ -51,11 +54,18 @@ record EnqueueRequest(
                             .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
+    /** A body wraps a payload in at most 3 levels ({"jobs": [{"payload": ...}]}). */
+    private static final int ENVELOPE_DEPTH = 3;
+
+    private static final int MAX_STRING_CHARS = 1024 * 1024;
+
+    // the parser stops a payload past the depth a Java enqueue allows, however it is wrapped;
+    // NewJob then checks the payload itself against Json's limits, the ones a worker reads with
     static {
         STRICT.getFactory()
                 .setStreamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(64)
-                        .maxStringLength(1024 * 1024)
+                        .maxNestingDepth(Json.MAX_DEPTH + ENVELOPE_DEPTH)
+                        .maxStringLength(MAX_STRING_CHARS)
                         .build());
     }
 
@@ -81,7 +91,7 @@ record EnqueueRequest(
                     "unknown field '" + e.getPropertyName() + "'" + where(e)
                             + "; known fields: type, payload, priority, delaySeconds, runAt, maxAttempts, timeoutSeconds, idempotencyKey");
         } catch (StreamConstraintsException e) {
-            throw ApiError.badRequest("the JSON is too deep or a string too long: " + e.getOriginalMessage());
+            throw pastLimits("");
         } catch (MismatchedInputException e) {
             String field = path(e);
             throw ApiError.badRequest(
@@ -91,11 +101,22 @@ record EnqueueRequest(
                                     + e.getOriginalMessage().split("\n")[0]);
         } catch (JsonParseException e) {
             throw ApiError.badRequest("the request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (JsonMappingException e) {
+            // a limit hit inside a field arrives wrapped, with the field's path
+            if (e.getCause() instanceof StreamConstraintsException) throw pastLimits(path(e));
+            throw ApiError.badRequest("the request body could not be read: " + e.getOriginalMessage());
         } catch (JacksonException e) {
             throw ApiError.badRequest("the request body could not be read: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
             throw ApiError.badRequest("the request body could not be read: " + e.getMessage());
         }
+    }
+
+    /** Which limit was hit is not told apart: the message names both, and the field when known. */
+    private static ApiError pastLimits(String field) {
+        return ApiError.badRequest((field.isEmpty() ? "the request body" : "field '" + field + "'")
+                + " is past the JSON limits: the limit is " + Json.MAX_DEPTH
+                + " levels of nesting in a payload and " + MAX_STRING_CHARS + " characters in a string");
     }
 
     private static String expected(Class<?> type) {
@@ -108,7 +129,7 @@ record EnqueueRequest(
         return "of another type";
     }
 
-    private static String path(MismatchedInputException e) {
+    private static String path(JsonMappingException e) {
         return e.getPath().stream()
                 .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining("."))

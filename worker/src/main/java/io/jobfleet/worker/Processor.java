@@ -93,7 +93,7 @@ final class Processor {
      * a slot, but no thread runs it until {@link #launch}. Used to run a suspect job alone.
      */
     RunningJob hold(ClaimedJob job) {
-        RunningJob run = new RunningJob(job, new JobContext(job, store));
+        RunningJob run = new RunningJob(job, new JobContext(job, store, config.maxResultBytes()));
         RunningJob old = running.put(job.id(), run);
         // claimed again while an earlier run of it is still here: that run's lease was lost
         if (old != null) stop(old, "lease lost (claimed again)");
@@ -194,12 +194,15 @@ final class Processor {
     private void complete(RunningJob run, Object result) {
         if (!run.settle()) return;
         JsonNode node;
+        // written and checked here, on the job's own thread: a result Redis should not hold, or that
+        // could not be read back, fails this job alone (for good), never the ack batch it would join
         try {
             node = result == null ? null : Json.MAPPER.valueToTree(result);
+            Json.checkValue("result", node, config.maxResultBytes());
         } catch (IllegalArgumentException e) {
             run.timedOut = false;
             recordFailureSettled(
-                    run, new NonRetryableException("handler result is not JSON-serialisable: " + e.getMessage()));
+                    run, new NonRetryableException("handler result cannot be recorded: " + e.getMessage()));
             return;
         }
         acker.submit(run, node);

@@ -21,6 +21,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *     in pending within about {@code lease + reapEvery}
  * @param hungJobGrace after a timeout, cancellation or lost lease interrupts a handler, how long
  *     it may take to stop before the worker records the outcome and abandons the thread
+ * @param maxResultBytes largest result or progress a handler may report, as JSON (UTF-8) in Redis:
+ *     a larger result fails its job for good, a larger progress is refused to the handler
  */
 public record WorkerConfig(
         String id,
@@ -38,7 +40,8 @@ public record WorkerConfig(
         QueuePolicy defaultPolicy,
         Map<String, QueuePolicy> policies,
         BreakerSettings breaker,
-        Retention retention) {
+        Retention retention,
+        int maxResultBytes) {
 
     public static final int DEFAULT_CONCURRENCY = 10;
     public static final int DEFAULT_CLAIM_BATCH = 100;
@@ -50,6 +53,7 @@ public record WorkerConfig(
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(25);
     public static final Duration DEFAULT_HUNG_JOB_GRACE = Duration.ofSeconds(10);
     public static final int DEFAULT_POISON_LIMIT = 3;
+    public static final int DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 
     /**
      * A per-job-type circuit breaker: when at least {@code minimumCalls} of the last
@@ -80,6 +84,7 @@ public record WorkerConfig(
         range("worker concurrency", concurrency, 1, 10_000);
         range("worker claim batch", claimBatch, 1, 10_000);
         range("worker poison limit", poisonLimit, 2, 100); // 1 would make every job a suspect
+        range("worker max result bytes", maxResultBytes, 1, 512 * 1024 * 1024); // Redis's largest string
         positive("worker lease", lease);
         positive("worker renew interval", renewEvery);
         positive("worker reap interval", reapEvery);
@@ -144,6 +149,7 @@ public record WorkerConfig(
         private final Map<String, QueuePolicy> policies = new LinkedHashMap<>();
         private BreakerSettings breaker = BreakerSettings.DEFAULT;
         private Retention retention = Retention.DEFAULT;
+        private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
 
         public Builder id(String value) {
             id = value;
@@ -244,6 +250,11 @@ public record WorkerConfig(
             return this;
         }
 
+        public Builder maxResultBytes(int value) {
+            maxResultBytes = value;
+            return this;
+        }
+
         public WorkerConfig build() {
             return new WorkerConfig(
                     id,
@@ -261,7 +272,8 @@ public record WorkerConfig(
                     defaultPolicy,
                     policies,
                     breaker,
-                    retention);
+                    retention,
+                    maxResultBytes);
         }
     }
 }

@@ -56,25 +56,25 @@ public record JobRecord(
                     id,
                     queue,
                     f.get("type"),
-                    json(f.get("payload")),
-                    state(f.get("state")),
-                    integer(f.get("attempts")),
-                    f.containsKey("maxAttempts") ? integer(f.get("maxAttempts")) : null,
-                    number(f.get("token")),
+                    json(f, "payload"),
+                    state(f),
+                    integer(f, "attempts"),
+                    f.containsKey("maxAttempts") ? integer(f, "maxAttempts") : null,
+                    number(f, "token"),
                     f.get("worker"),
-                    number(f.get("createdAt")),
-                    number(f.get("enqueuedAt")),
-                    number(f.get("runAt")),
-                    number(f.get("startedAt")),
-                    number(f.get("finishedAt")),
-                    number(f.get("timeoutMs")),
+                    number(f, "createdAt"),
+                    number(f, "enqueuedAt"),
+                    number(f, "runAt"),
+                    number(f, "startedAt"),
+                    number(f, "finishedAt"),
+                    number(f, "timeoutMs"),
                     f.get("backoff"),
-                    integer(f.get("expiries")),
-                    errors(f.get("errors")),
-                    integer(f.get("errorsDropped")),
+                    integer(f, "expiries"),
+                    errors(f),
+                    integer(f, "errorsDropped"),
                     f.get("lastError"),
-                    json(f.get("result")),
-                    json(f.get("progress")),
+                    json(f, "result"),
+                    json(f, "progress"),
                     f.get("idemKey"),
                     f.get("requestId"),
                     f.get("traceparent"),
@@ -87,28 +87,53 @@ public record JobRecord(
         }
     }
 
-    private static JobState state(String value) {
-        return value == null ? null : JobState.valueOf(value);
+    // each reader names its field, so an unreadable record says which field is wrong
+    private static JobState state(Map<String, String> f) {
+        String value = f.get("state");
+        if (value == null) return null;
+        try {
+            return JobState.valueOf(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("field 'state' is not a job state: " + quote(value), e);
+        }
     }
 
-    private static long number(String value) {
-        return value == null || value.isEmpty() ? 0 : Long.parseLong(value);
+    private static long number(Map<String, String> f, String name) {
+        String value = f.get(name);
+        if (value == null || value.isEmpty()) return 0;
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("field '" + name + "' is not a whole number: " + quote(value), e);
+        }
     }
 
-    private static int integer(String value) {
-        return (int) number(value);
+    /** The bad value in a message, cut short: a corrupt field may be megabytes long. */
+    private static String quote(String value) {
+        return "'" + (value.length() <= 40 ? value : value.substring(0, 40) + "...") + "'";
     }
 
-    private static JsonNode json(String value) {
-        return value == null ? null : Json.read(value);
+    private static int integer(Map<String, String> f, String name) {
+        return (int) number(f, name);
     }
 
-    private static List<AttemptError> errors(String value) {
+    private static JsonNode json(Map<String, String> f, String name) {
+        String value = f.get(name);
+        if (value == null) return null;
+        try {
+            return Json.read(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("field '" + name + "' is " + e.getMessage(), e);
+        }
+    }
+
+    private static List<AttemptError> errors(Map<String, String> f) {
+        String value = f.get("errors");
         if (value == null || value.isEmpty()) return List.of();
         try {
             return List.of(Json.MAPPER.readValue(value, AttemptError[].class));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("errors field is not a JSON list: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException("field 'errors' is not a JSON list: " + e.getOriginalMessage(), e);
         }
     }
 

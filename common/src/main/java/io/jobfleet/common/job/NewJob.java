@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 
 /**
  * A job to enqueue. Built with {@link #of} and the {@code with*} methods; validated on the way
- * in, so nothing invalid reaches Redis.
+ * in, so nothing invalid reaches Redis (the payload within {@link Json}'s limits, so it reads back).
  */
 public record NewJob(
         String queue,
@@ -44,6 +44,7 @@ public record NewJob(
         Names.checkQueue(queue);
         Names.checkType(type);
         payload = payload == null ? NullNode.getInstance() : payload;
+        Json.checkValue("payload", payload); // what a worker's claim could not read back is refused here
         if (id != null && !JobId.isValid(id)) {
             throw new IllegalArgumentException(
                     "job id '" + id + "' is not valid: use 1-64 of A-Z, a-z, 0-9, '_', '.', '-'");

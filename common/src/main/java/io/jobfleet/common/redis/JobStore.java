@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every job state transition, each one Lua script run atomically in Redis. The worker, the API
@@ -30,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * every script is safe to run again with the same arguments.
  */
 public final class JobStore {
+    private static final Logger log = LoggerFactory.getLogger(JobStore.class);
     /** The fields a claim returns for each job, after its token and attempt number. */
     private static final List<String> CLAIM_FIELDS = List.of(
             "type",
@@ -199,23 +202,36 @@ public final class JobStore {
         List<?> out = (List<?>)
                 redis.run(Script.CLAIM, List.of(keys.pending(), keys.active(), keys.paused(), keys.prefix()), args);
         if ((Long) out.get(0) == Reply.PAUSED) return new Claim(true, List.of());
-        List<ClaimedJob> jobs = new ArrayList<>((out.size() - 1) / 2);
-        for (int i = 1; i < out.size(); i += 2) {
-            String id = (String) out.get(i);
-            List<?> values = (List<?>) out.get(i + 1);
-            Map<String, String> fields = new HashMap<>();
-            fields.put("state", JobState.ACTIVE.name());
-            fields.put("worker", worker);
-            fields.put("token", values.get(0).toString());
-            fields.put("attempts", values.get(1).toString());
-            for (int f = 0; f < CLAIM_FIELDS.size(); f++) {
-                Object value = values.size() > f + 2 ? values.get(f + 2) : null;
-                if (value != null) fields.put(CLAIM_FIELDS.get(f), value.toString());
-            }
-            JobRecord record = JobRecord.fromHash(queue, id, fields);
-            jobs.add(new ClaimedJob(record, record.token()));
+        ClaimReply reply = ClaimReply.read(queue, worker, CLAIM_FIELDS, out);
+        for (ClaimReply.Unreadable job : reply.unreadable()) deadLetterUnreadable(job, worker);
+        return new Claim(false, reply.jobs());
+    }
+
+    /**
+     * A claimed job that cannot be read is made dead at once, alone (fail.lua, non-retryable):
+     * no attempt could ever read it. If even that fails, it stays ACTIVE until its lease runs out
+     * and reap.lua takes it back; the jobs claimed beside it are returned either way.
+     */
+    private void deadLetterUnreadable(ClaimReply.Unreadable job, String worker) {
+        String reason = "unreadable record: " + job.problem();
+        AttemptError error =
+                new AttemptError(job.lease().attempt(), "jobfleet.UnreadableRecord", job.problem(), null, worker, 0);
+        try {
+            fail(job.lease(), error, -1, 1, reason);
+            log.warn(
+                    "job {} in queue {} is dead: {}",
+                    job.lease().id(),
+                    job.lease().queue(),
+                    reason);
+        } catch (RuntimeException e) {
+            log.error(
+                    "job {} in queue {} has an unreadable record ({}) and could not be made dead;"
+                            + " it is taken back when its lease runs out",
+                    job.lease().id(),
+                    job.lease().queue(),
+                    reason,
+                    e);
         }
-        return new Claim(false, jobs);
     }
 
     /** Blocks up to {@code timeout} (at most {@link Redis#MAX_BLOCK}) until the queue has a pending job. */
