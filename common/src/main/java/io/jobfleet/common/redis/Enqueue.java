@@ -62,7 +62,7 @@ final class Enqueue {
                     if (round > 1) pause(50L * round); // a shrink in flight: it ends, one way or the other, in ms
                     partitions.refresh();
                 }
-                left = route(queue, jobs, left, maxDepth, round == 0, results);
+                left = route(queue, jobs, left, maxDepth, results);
             } catch (JobfleetException e) {
                 if (round == 0) throw e; // nothing written yet
                 for (int i : left) results[i] = EnqueueResult.notEnqueued(e);
@@ -87,14 +87,9 @@ final class Enqueue {
      * their results and returns those to route again (their partition is retired).
      */
     private List<Integer> route(
-            String queue,
-            List<NewJob> jobs,
-            List<Integer> left,
-            long maxDepth,
-            boolean nothingWritten,
-            EnqueueResult[] results) {
+            String queue, List<NewJob> jobs, List<Integer> left, long maxDepth, EnqueueResult[] results) {
         int n = partitions.count(queue);
-        // a partitioned queue: the depth limit is each partition's share
+        // a partitioned queue: each partition takes its share of the depth limit, checked by its script
         long share = n == 1 || maxDepth <= 0 ? maxDepth : (maxDepth + n - 1) / n;
         Map<String, List<Integer>> byPartition = new LinkedHashMap<>();
         for (int i : left) {
@@ -102,13 +97,6 @@ final class Enqueue {
             byPartition
                     .computeIfAbsent(partitions.pick(queue, job.idempotencyKey(), job.id()), p -> new ArrayList<>())
                     .add(i);
-        }
-        if (n > 1 && share > 0 && nothingWritten) { // refuse whole before writing, as one partition does
-            byPartition.forEach((physical, at) -> {
-                if (redis.call(j -> j.llen(Keys.of(physical).pending())) + at.size() > share) {
-                    throw new QueueFullException(queue, maxDepth);
-                }
-            });
         }
         List<Integer> again = new ArrayList<>();
         for (Map.Entry<String, List<Integer>> part : byPartition.entrySet()) {
