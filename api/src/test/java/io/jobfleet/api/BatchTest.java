@@ -113,14 +113,7 @@ class BatchTest extends ApiTestBase {
     @Test
     void aBatchOverPartitionsAnswersARefusedPartitionsJobs503AndTheOthers201() {
         String q = "split";
-        Http.Response declared = http.send(
-                "PUT",
-                "/v1/queues/" + q + "/partitions",
-                ADMIN,
-                java.net.http.HttpRequest.BodyPublishers.ofString("{\"count\":2}"),
-                "Content-Type",
-                "application/json");
-        assertThat(declared.status()).as("%s", declared).isEqualTo(200);
+        declarePartitions(q, 2);
         String broken = io.jobfleet.common.redis.Keys.of(q + "~1").pending();
         TestRedis.raw(redis, j -> j.set(broken, "not a list")); // q~1 refuses every write: WRONGTYPE
 
