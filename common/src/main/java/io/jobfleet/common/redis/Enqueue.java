@@ -104,7 +104,7 @@ final class Enqueue {
             List<EnqueueResult> out;
             try {
                 out = enqueueTo(
-                        Keys.of(part.getKey()), at.stream().map(jobs::get).toList(), share);
+                        Keys.of(part.getKey()), at.stream().map(jobs::get).toList(), share, maxDepth);
             } catch (JobfleetException e) { // this partition's jobs only: the others may go in
                 for (int i : at) results[i] = EnqueueResult.notEnqueued(e);
                 continue;
@@ -115,12 +115,15 @@ final class Enqueue {
         return again;
     }
 
-    /** One enqueue script call: every job goes to this (physical) queue. Null when the partition is retired. */
-    private List<EnqueueResult> enqueueTo(Keys keys, List<NewJob> jobs, long maxDepth) {
+    /**
+     * One enqueue script call: every job goes to this (physical) queue, which holds at most
+     * {@code share} pending jobs of the queue's {@code maxDepth}. Null when the partition is retired.
+     */
+    private List<EnqueueResult> enqueueTo(Keys keys, List<NewJob> jobs, long share, long maxDepth) {
         List<String> args = new ArrayList<>(3 + jobs.size() * 16);
         args.add(Integer.toString(jobs.size()));
         args.add(Long.toString(retention.idempotency().toMillis()));
-        args.add(Long.toString(maxDepth));
+        args.add(Long.toString(share));
         for (NewJob job : jobs) addEnqueueArgs(args, job.id() != null ? job.id() : JobId.next(), job);
         List<?> out = (List<?>) redis.run(
                 Script.ENQUEUE, List.of(keys.pending(), keys.scheduled(), keys.prefix(), keys.retired()), args);
