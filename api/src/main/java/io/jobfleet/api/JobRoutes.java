@@ -23,7 +23,7 @@ import org.slf4j.MDC;
  * before Redis is touched, so a refused request leaves Redis as it was. A batch over a
  * partitioned queue is one script per partition: when one partition refuses its part and the
  * others take theirs, the answer is 200 and the refused jobs carry 429 or 503 each (no id), so a
- * client resends only those and nothing is enqueued twice.
+ * client resends only those and the others are not enqueued twice.
  */
 final class JobRoutes {
     private final ApiConfig config;
