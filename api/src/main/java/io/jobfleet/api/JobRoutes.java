@@ -3,6 +3,7 @@ package io.jobfleet.api;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.jobfleet.common.error.JobNotFoundException;
+import io.jobfleet.common.error.QueueFullException;
 import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.JobRecord;
@@ -19,7 +20,10 @@ import org.slf4j.MDC;
 
 /**
  * Enqueue (single and batch), read and cancel jobs. Every request is validated completely
- * before Redis is touched, so a refused request leaves Redis as it was.
+ * before Redis is touched, so a refused request leaves Redis as it was. A batch over a
+ * partitioned queue is one script per partition: when one partition refuses its part and the
+ * others take theirs, the answer is 200 and the refused jobs carry 429 or 503 each (no id), so a
+ * client resends only those and the others are not enqueued twice.
  */
 final class JobRoutes {
     private final ApiConfig config;
@@ -98,9 +102,10 @@ final class JobRoutes {
         List<EnqueueResult> results = guard.call(() -> store.enqueue(jobs, config.maxPending(queue)));
         List<Map<String, Object>> items = new ArrayList<>(results.size());
         int created = 0;
+        int notEnqueued = 0;
         for (EnqueueResult result : results) {
             Map<String, Object> item = new LinkedHashMap<>();
-            item.put("id", result.id());
+            if (result.id() != null) item.put("id", result.id());
             switch (result.status()) {
                 case CREATED -> {
                     item.put("status", 201);
@@ -118,11 +123,23 @@ final class JobRoutes {
                                     "idempotency key already used for job '" + result.id()
                                             + "' with a different payload"));
                 }
+                case NOT_ENQUEUED -> { // its partition refused it; the others' jobs went in
+                    notEnqueued++;
+                    item.put("status", result.error() instanceof QueueFullException ? 429 : 503);
+                    item.put(
+                            "error",
+                            Map.of(
+                                    "code",
+                                    result.error().code(),
+                                    "message",
+                                    result.error().getMessage()));
+                }
             }
             items.add(item);
         }
         metrics.enqueued.labelValues(queue).inc(created);
-        ApiServer.send(ctx, 200, Map.of("queue", queue, "created", created, "results", items));
+        ApiServer.send(
+                ctx, 200, Map.of("queue", queue, "created", created, "notEnqueued", notEnqueued, "results", items));
     }
 
     private void show(Context ctx) {

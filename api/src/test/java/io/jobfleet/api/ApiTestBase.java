@@ -77,6 +77,20 @@ abstract class ApiTestBase {
         return "/v1/queues/" + queue + "/jobs";
     }
 
+    /** Declares the queue's partition count through the API (so the API's own layout knows it at once). */
+    protected void declarePartitions(String queue, int count) {
+        Http.Response declared = http.send(
+                "PUT",
+                "/v1/queues/" + queue + "/partitions",
+                ADMIN,
+                java.net.http.HttpRequest.BodyPublishers.ofString("{\"count\":" + count + "}"),
+                "Content-Type",
+                "application/json");
+        org.assertj.core.api.Assertions.assertThat(declared.status())
+                .as("%s", declared)
+                .isEqualTo(200);
+    }
+
     static String jobPath(String queue, String id) {
         return jobsPath(queue) + "/" + id;
     }

@@ -110,6 +110,36 @@ class BatchTest extends ApiTestBase {
         return ids;
     }
 
+    @Test
+    void aBatchOverPartitionsAnswersARefusedPartitionsJobs503AndTheOthers201() {
+        String q = "split";
+        declarePartitions(q, 2);
+        String broken = io.jobfleet.common.redis.Keys.of(q + "~1").pending();
+        TestRedis.raw(redis, j -> j.set(broken, "not a list")); // q~1 refuses every write: WRONGTYPE
+
+        Http.Response r = http.post(
+                jobsPath(q) + "/batch",
+                SUBMIT,
+                batch(IntStream.range(0, 4).mapToObj(i -> item(i, null)).toList()));
+
+        assertThat(r.status()).as("%s", r).isEqualTo(200);
+        assertThat(r.json().path("created").asInt()).isEqualTo(2);
+        assertThat(r.json().path("notEnqueued").asInt()).isEqualTo(2);
+        List<Integer> statuses = new ArrayList<>();
+        for (JsonNode result : r.json().path("results")) {
+            statuses.add(result.path("status").asInt());
+            if (result.path("status").asInt() == 201) {
+                assertThat(http.get(jobPath(q, result.path("id").asText()), SUBMIT)
+                                .status())
+                        .isEqualTo(200);
+            } else {
+                assertThat(result.has("id")).isFalse();
+                assertThat(result.path("error").path("code").asText()).isEqualTo("redis_error");
+            }
+        }
+        assertThat(statuses).containsExactlyInAnyOrder(201, 201, 503, 503);
+    }
+
     private static String item(int n, String key) {
         return "{\"type\":\"batch.job\",\"payload\":{\"n\":" + n + "}"
                 + (key == null ? "" : ",\"idempotencyKey\":\"" + key + "\"") + "}";

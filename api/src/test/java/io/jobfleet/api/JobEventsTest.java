@@ -163,14 +163,7 @@ class JobEventsTest extends ApiTestBase {
     @Test
     void aJobOfAPartitionStreamsItsEventsUnderTheQueueName() {
         String q = "events-parted";
-        Http.Response declared = http.send(
-                "PUT",
-                "/v1/queues/" + q + "/partitions",
-                ADMIN,
-                java.net.http.HttpRequest.BodyPublishers.ofString("{\"count\":2}"),
-                "Content-Type",
-                "application/json");
-        assertThat(declared.status()).as("%s", declared).isEqualTo(200);
+        declarePartitions(q, 2);
         String first = enqueueId(q, sleepJob(10));
         String second = enqueueId(q, sleepJob(10));
         String inPartition1 = job(q, first).path("partition").asInt(0) == 1 ? first : second; // round robin

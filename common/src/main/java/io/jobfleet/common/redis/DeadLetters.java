@@ -144,7 +144,8 @@ public final class DeadLetters {
 
     /**
      * Moves dead jobs of {@code from} into another queue: each is enqueued there with the same id
-     * (so a re-run finds it and does not enqueue it twice), then purged here. Interrupted between
+     * (routed by that id on a partitioned queue, so a re-run finds it and does not enqueue it
+     * twice), then purged here; a copy its partition refused stays dead here. Interrupted between
      * the two, a job is in both until the command is run again. Returns how many were moved.
      */
     public int redrive(String from, List<String> ids, String to, JobStore targetStore) {
@@ -160,8 +161,13 @@ public final class DeadLetters {
             copies.add(copy);
         }
         if (copies.isEmpty()) return 0;
-        targetStore.enqueue(copies, 0);
-        return new QueueStore(redis).purge(from, copies.stream().map(NewJob::id).toList(), "redriven");
+        List<io.jobfleet.common.job.EnqueueResult> results = targetStore.enqueue(copies, 0);
+        List<String> moved = new ArrayList<>(copies.size());
+        for (int i = 0; i < copies.size(); i++) { // a copy refused by its partition stays dead here
+            if (results.get(i).status() != io.jobfleet.common.job.EnqueueResult.Status.NOT_ENQUEUED)
+                moved.add(copies.get(i).id());
+        }
+        return new QueueStore(redis).purge(from, moved, "redriven");
     }
 
     /** A page of the dead set from {@code offset} (null at the end); an entry is null when its job hash is gone. */

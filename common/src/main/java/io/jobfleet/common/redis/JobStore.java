@@ -7,7 +7,6 @@ import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.ClaimedJob;
 import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.FailOutcome;
-import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.Json;
@@ -20,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,13 +49,13 @@ public final class JobStore {
     private final Redis redis;
     private final Retention retention;
     private final Partitions partitions;
-    /** When each queue was last added to the fleet's queue set; refreshed every minute, so a lost set heals. */
-    private final Map<String, Long> registeredQueues = new ConcurrentHashMap<>();
+    private final Enqueue enqueue;
 
     public JobStore(Redis redis, Retention retention) {
         this.redis = redis;
         this.retention = retention;
         this.partitions = Partitions.of(redis);
+        this.enqueue = new Enqueue(redis, retention, partitions);
     }
 
     public Retention retention() {
@@ -80,115 +78,19 @@ public final class JobStore {
     }
 
     /**
-     * Enqueues jobs of one queue in one round trip, each with its own result. With
-     * {@code maxDepth > 0}, refuses the whole batch ({@link QueueFullException}) when it would
-     * take the pending list past that depth.
+     * Enqueues jobs of one queue, each with its own result: one round trip per partition the
+     * batch touches. With {@code maxDepth > 0}, refuses the whole batch ({@link QueueFullException})
+     * when it would take a pending list past that depth (its share of it, when partitioned). When
+     * one partition refuses its part while others' went in, its jobs are answered
+     * {@link EnqueueResult.Status#NOT_ENQUEUED}: send those again. When none went in, throws.
      */
     public List<EnqueueResult> enqueue(List<NewJob> jobs, long maxDepth) {
-        if (jobs.isEmpty()) return List.of();
-        String queue = jobs.get(0).queue();
-        for (NewJob job : jobs) {
-            if (!job.queue().equals(queue)) {
-                throw new IllegalArgumentException(
-                        "a batch goes to one queue; got '" + queue + "' and '" + job.queue() + "'");
-            }
-        }
-        register(queue);
-        int n = partitions.count(queue);
-        if (n == 1) return enqueueTo(Keys.of(queue), jobs, maxDepth);
-        // a partitioned queue: one script per partition; the depth limit is each partition's share
-        long share = maxDepth <= 0 ? 0 : (maxDepth + n - 1) / n;
-        Map<String, List<Integer>> byPartition = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < jobs.size(); i++) {
-            byPartition
-                    .computeIfAbsent(partitions.pick(queue, jobs.get(i).idempotencyKey()), p -> new ArrayList<>())
-                    .add(i);
-        }
-        if (share > 0) { // refuse before writing anything, as the one-partition batch does
-            byPartition.forEach((physical, at) -> {
-                if (redis.call(j -> j.llen(Keys.of(physical).pending())) + at.size() > share) {
-                    throw new QueueFullException(queue, maxDepth);
-                }
-            });
-        }
-        EnqueueResult[] results = new EnqueueResult[jobs.size()];
-        byPartition.forEach((physical, at) -> {
-            List<EnqueueResult> part =
-                    enqueueTo(Keys.of(physical), at.stream().map(jobs::get).toList(), share);
-            for (int i = 0; i < at.size(); i++) results[at.get(i)] = part.get(i);
-        });
-        return List.of(results);
+        return enqueue.run(jobs, maxDepth);
     }
 
-    /** One enqueue script call: every job goes to this (physical) queue. */
-    private List<EnqueueResult> enqueueTo(Keys keys, List<NewJob> jobs, long maxDepth) {
-        List<String> args = new ArrayList<>(3 + jobs.size() * 16);
-        args.add(Integer.toString(jobs.size()));
-        args.add(Long.toString(retention.idempotency().toMillis()));
-        args.add(Long.toString(maxDepth));
-        for (NewJob job : jobs) addEnqueueArgs(args, job.id() != null ? job.id() : JobId.next(), job);
-        Object reply = redis.run(Script.ENQUEUE, List.of(keys.pending(), keys.scheduled(), keys.prefix()), args);
-        List<?> out = (List<?>) reply;
-        if ((Long) out.get(0) == Reply.QUEUE_FULL) {
-            throw new QueueFullException(io.jobfleet.common.job.Names.logical(keys.queue()), maxDepth);
-        }
-        List<EnqueueResult> results = new ArrayList<>(jobs.size());
-        for (int i = 0; i < out.size(); i += 2) {
-            long status = (Long) out.get(i);
-            EnqueueResult.Status s = status == 1
-                    ? EnqueueResult.Status.CREATED
-                    : status == 2 ? EnqueueResult.Status.REPLAYED : EnqueueResult.Status.CONFLICT;
-            results.add(new EnqueueResult((String) out.get(i + 1), s));
-        }
-        return results;
-    }
-
-    private static void addEnqueueArgs(List<String> args, String id, NewJob job) {
-        args.add(id);
-        args.add(job.idempotencyKey() == null ? "" : job.idempotencyKey());
-        args.add(job.idempotencyKey() == null ? "" : job.fingerprint());
-        args.add(job.delay() == null ? "0" : Long.toString(job.delay().toMillis()));
-        args.add(
-                job.runAt() == null
-                        ? "0"
-                        : Long.toString(Math.max(1, job.runAt().toEpochMilli())));
-        args.add(job.highPriority() ? "1" : "0");
-        List<String> fields = new ArrayList<>(16);
-        fields.add("type");
-        fields.add(job.type());
-        fields.add("payload");
-        fields.add(Json.write(job.payload()));
-        // a job's own retry policy carries its attempt limit, unless maxAttempts is given apart
-        Integer maxAttempts = job.maxAttempts() != null
-                ? job.maxAttempts()
-                : job.backoff() != null ? Integer.valueOf(job.backoff().maxAttempts()) : null;
-        optional(fields, "maxAttempts", maxAttempts);
-        optional(
-                fields,
-                "timeoutMs",
-                job.timeout() == null ? null : job.timeout().toMillis());
-        optional(fields, "backoff", job.backoff() == null ? null : job.backoff().backoffField());
-        optional(fields, "idemKey", job.idempotencyKey());
-        optional(fields, "requestId", job.requestId());
-        optional(fields, "traceparent", job.traceparent());
-        optional(fields, "submittedBy", job.submitter());
-        args.add(Integer.toString(fields.size() / 2));
-        args.addAll(fields);
-    }
-
-    private static void optional(List<String> fields, String name, Object value) {
-        if (value != null) {
-            fields.add(name);
-            fields.add(value.toString());
-        }
-    }
-
-    private void register(String queue) {
-        long now = System.currentTimeMillis();
-        Long last = registeredQueues.get(queue);
-        if (last != null && now - last < 60_000) return;
-        redis.call(j -> j.sadd(Keys.queues(), queue));
-        registeredQueues.put(queue, now);
+    /** How many queues this store remembers as registered (bounded: see {@link QueueNames}). */
+    int registeredQueueCount() {
+        return enqueue.registeredQueueCount();
     }
 
     /** Claims up to {@code max} jobs (QUEUED -> ACTIVE), each leased to {@code worker} for {@code lease}. */

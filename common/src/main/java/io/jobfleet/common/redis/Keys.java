@@ -91,6 +91,14 @@ public final class Keys {
         return paused;
     }
 
+    /**
+     * Exists while this partition is dropped from its queue's layout: enqueue refuses to write
+     * here, so a producer with an older layout picks again. Removed when the queue grows back.
+     */
+    public String retired() {
+        return prefix + "retired";
+    }
+
     /** Hash of counters: succeeded, retried, dead, cancelled, orphansRecovered, purged, deadExpired. */
     public String stats() {
         return stats;

@@ -8,29 +8,34 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 
 /**
  * The partition layout of the fleet's queues: the hash {@code jobfleet:partitions} (queue ->
- * count), read at most once a second per process and shared by every store on one {@link Redis}.
- * A queue without an entry has one partition, its plain keys. Picks the partition of a new job:
- * by the idempotency key's hash when there is one (one key, one partition, so the idempotency
- * check stays one script in one slot), else round robin. Thread-safe.
+ * count), read about once a second per process and shared by every store on one {@link Redis};
+ * a layout older than {@link #MAX_AGE_MS} is never used. A queue without an entry has one
+ * partition, its plain keys. Picks the partition of a new job: by the hash of its idempotency key,
+ * else of its client-made id (one key or id, one partition, so the check for it stays one script
+ * in one slot), else round robin. A shrink retires the dropped partitions first, so a producer
+ * with an older layout is refused there and picks again. Thread-safe.
  */
 public final class Partitions {
     /** How long a read layout is used before it is read again: how fast a process sees a change. */
     public static final long REFRESH_MS = 1_000;
+    /** A layout this old is read again by the caller itself, even while another thread is reading it. */
+    public static final long MAX_AGE_MS = 2 * REFRESH_MS;
 
     private static final Map<Redis, Partitions> SHARED = new WeakHashMap<>();
 
     private final java.lang.ref.WeakReference<Redis> redisRef; // weak: the shared map must not keep a closed Redis
     private final java.util.concurrent.atomic.AtomicBoolean refreshing =
             new java.util.concurrent.atomic.AtomicBoolean();
-    private final Map<String, AtomicLong> roundRobin = new ConcurrentHashMap<>();
+    private final QueueNames<AtomicLong> roundRobin = new QueueNames<>();
     private volatile Map<String, Integer> counts = Map.of();
     private volatile long readAt; // 0: never read
+    /** Runs before each read of the layout: a test holds one refresh here to reproduce a slow read. */
+    volatile Runnable beforeRead = () -> {};
 
     private Partitions(Redis redis) {
         this.redisRef = new java.lang.ref.WeakReference<>(redis);
@@ -49,11 +54,12 @@ public final class Partitions {
         }
     }
 
-    /** Partition count of {@code queue} (1 when it was never partitioned), at most {@link #REFRESH_MS} old. */
+    /** Partition count of {@code queue} (1 when it was never partitioned), at most {@link #MAX_AGE_MS} old. */
     public int count(String queue) {
-        if (readAt == 0) {
-            refresh(); // never read: nobody may guess (a keyed job must go to its key's partition)
-        } else if (System.currentTimeMillis() - readAt >= REFRESH_MS && refreshing.compareAndSet(false, true)) {
+        long age = System.currentTimeMillis() - readAt;
+        if (readAt == 0 || age >= MAX_AGE_MS) {
+            refresh(); // never read, or too old to route with: nobody may guess, so wait for a read
+        } else if (age >= REFRESH_MS && refreshing.compareAndSet(false, true)) {
             try { // one caller reads while the others go on with the layout of a second ago
                 refresh();
             } finally {
@@ -79,24 +85,31 @@ public final class Partitions {
 
     /** Reads the layout now. */
     public void refresh() {
+        long started = System.currentTimeMillis(); // a read is as old as its start
+        beforeRead.run();
         Map<String, String> raw = redis().call(j -> j.hgetAll(Keys.partitions()));
         Map<String, Integer> read = new HashMap<>();
         raw.forEach((queue, n) -> read.put(queue, Integer.parseInt(n)));
-        counts = Map.copyOf(read);
-        readAt = System.currentTimeMillis();
+        synchronized (this) { // of two overlapping reads, the one started last wins
+            if (started < readAt) return;
+            counts = Map.copyOf(read);
+            readAt = started;
+        }
     }
 
-    /** The physical queue a new job goes to: by its idempotency key's hash, else round robin. */
-    public String pick(String queue, String idempotencyKey) {
+    /** The physical queue a new job goes to: by its idempotency key's hash, else its id's, else round robin. */
+    public String pick(String queue, String idempotencyKey, String id) {
         int n = count(queue);
         if (n == 1) return queue;
-        return Names.partition(queue, pickIndex(queue, idempotencyKey, n));
+        return Names.partition(queue, pickIndex(queue, idempotencyKey, id, n));
     }
 
-    int pickIndex(String queue, String idempotencyKey, int n) {
-        if (idempotencyKey != null) {
+    /** Partition index of a job among {@code n}: see {@link #pick}. */
+    int pickIndex(String queue, String idempotencyKey, String id, int n) {
+        String identity = idempotencyKey != null ? idempotencyKey : id;
+        if (identity != null) { // sent again, it must meet its first copy, which is looked up in one partition
             CRC32 crc = new CRC32();
-            crc.update(idempotencyKey.getBytes(StandardCharsets.UTF_8));
+            crc.update(identity.getBytes(StandardCharsets.UTF_8));
             return (int) (crc.getValue() % n);
         }
         // each process starts its rotation at a random point, so one-shot clients (the CLI) spread too
@@ -105,6 +118,11 @@ public final class Partitions {
                 q -> new AtomicLong(
                         java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16)));
         return (int) Math.floorMod(next.getAndIncrement(), n);
+    }
+
+    /** How many queues' round-robin positions this layout keeps. */
+    int rotationCount() {
+        return roundRobin.size();
     }
 
     /** A partition count that cannot be set now: out of range, or a shrink that would drop jobs. */
@@ -117,9 +135,8 @@ public final class Partitions {
     /**
      * Sets the partition count of {@code queue} (1..{@value Names#MAX_PARTITIONS}); returns the
      * previous one. Growing is always allowed (existing jobs stay where they are). Shrinking is
-     * refused while a partition to drop holds a pending, active, scheduled or dead job, and takes
-     * about a second more: it looks again once every process has re-read the layout (see
-     * {@link #recheckAfterShrink}). A paused queue's new partitions start paused.
+     * refused while a partition to drop holds a pending, active, scheduled or dead job (see
+     * {@link #retire}). A paused queue's new partitions start paused.
      */
     public int declare(String queue, int n) {
         Names.checkQueue(queue);
@@ -129,19 +146,14 @@ public final class Partitions {
         }
         refresh();
         int before = counts.getOrDefault(queue, 1);
-        List<String> holding = holding(queue, n, before);
-        if (!holding.isEmpty()) {
-            throw new RefusedException("cannot shrink queue '" + queue + "' from " + before + " to " + n
-                    + " partitions: " + String.join(", ", holding)
-                    + " still hold jobs; drain them (and purge or requeue their dead jobs) first");
-        }
+        if (n < before) retire(queue, n, before);
+        reopen(queue, before, n); // before the count: a producer that sees it finds them open
         boolean paused = redis().call(j -> j.exists(Keys.of(queue).paused()));
         for (int k = before; k < n && paused; k++) {
             String key = Keys.of(Names.partition(queue, k)).paused();
             redis().call(j -> j.set(key, "1"));
         }
         write(queue, n);
-        if (n < before) recheckAfterShrink(queue, n, before);
         refresh();
         return before;
     }
@@ -152,23 +164,31 @@ public final class Partitions {
     }
 
     /**
-     * A producer that read the layout just before the shrink may still enqueue into a dropped
-     * partition for up to {@link #REFRESH_MS}. Wait that long, look again, and if a job arrived
-     * put the old count back (the job stays reachable) and refuse.
+     * Marks partitions {@code n..before-1} retired, then checks they are empty. enqueue.lua
+     * refuses to write into a retired partition (its marker is in the partition's own slot, so
+     * the check and the write are one atomic script) and the producer reads the layout again: from
+     * the marker on, no job can arrive there, whatever layout a producer holds. Only then is the
+     * emptiness check final. If a partition holds jobs, the markers go and the shrink is refused.
      */
-    private void recheckAfterShrink(String queue, int n, int before) {
-        try {
-            Thread.sleep(REFRESH_MS + 200);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    private void retire(String queue, int n, int before) {
+        for (int k = n; k < before; k++) {
+            String marker = Keys.of(Names.partition(queue, k)).retired();
+            redis().call(j -> j.set(marker, "1"));
         }
         List<String> holding = holding(queue, n, before);
         if (holding.isEmpty()) return;
-        write(queue, before);
-        refresh();
-        throw new RefusedException("shrinking queue '" + queue + "' to " + n + " partitions raced with enqueues: "
-                + String.join(", ", holding) + " received jobs meanwhile; the count is back at " + before
-                + ". Shrink while producers are quiet");
+        reopen(queue, n, before);
+        throw new RefusedException("cannot shrink queue '" + queue + "' from " + before + " to " + n
+                + " partitions: " + String.join(", ", holding)
+                + " still hold jobs; drain them (and purge or requeue their dead jobs) first");
+    }
+
+    /** Clears the retired marks of partitions {@code from..to-1}: growing again after a shrink. */
+    private void reopen(String queue, int from, int to) {
+        for (int k = Math.max(from, 1); k < to; k++) {
+            String marker = Keys.of(Names.partition(queue, k)).retired();
+            redis().call(j -> j.del(marker));
+        }
     }
 
     /** The partitions from {@code n} to {@code before - 1} that hold jobs, each with its count. */

@@ -17,6 +17,8 @@ final class Reply {
     static final int PAUSED = -5;
     static final int CANCELLED = -6;
     static final int QUEUE_FULL = -7;
+    /** enqueue: the partition is retired (a shrink dropped it); nothing written, route again. */
+    static final int RETIRED = -8;
 
     private Reply() {}
 
