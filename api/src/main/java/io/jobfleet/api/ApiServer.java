@@ -46,6 +46,7 @@ public final class ApiServer implements AutoCloseable {
     private final Javalin app;
     private volatile int scriptsLoaded;
     private final QueueGauges gauges;
+    private final JobEvents events;
 
     public ApiServer(Redis redis, ApiConfig config) {
         this.config = config;
@@ -60,7 +61,7 @@ public final class ApiServer implements AutoCloseable {
         AuditLog audit = new AuditLog(redis);
         JobRoutes jobs = new JobRoutes(config, store, guard, metrics, audit);
         QueueRoutes queueRoutes = new QueueRoutes(queues, new WorkerRegistry(redis), guard, audit);
-        JobEvents events = new JobEvents(store, new io.jobfleet.common.redis.EventStore(redis), guard);
+        this.events = new JobEvents(store, new io.jobfleet.common.redis.EventStore(redis), guard);
         this.app = Javalin.create(javalin -> {
             configure(javalin);
             jobs.register(javalin.routes);
@@ -105,7 +106,15 @@ public final class ApiServer implements AutoCloseable {
                                 : e.getMessage(),
                         0));
         javalin.routes.exception(Exception.class, (e, ctx) -> {
-            log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+            String path;
+            try {
+                path = ctx.path();
+            } catch (RuntimeException gone) {
+                // the exchange already ended (a client that closed an event stream): nobody to answer
+                log.debug("request ended before its error could be answered", e);
+                return;
+            }
+            log.error("request {} {} failed", ctx.method(), path, e);
             error(ctx, 500, "internal_error", "internal error; the request id is in the logs", 0);
         });
         javalin.routes.error(404, ctx -> {
@@ -150,6 +159,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        events.close(); // event streams end first, while Redis and the server are still there
         gauges.close();
         app.stop();
     }

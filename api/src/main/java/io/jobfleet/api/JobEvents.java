@@ -34,6 +34,10 @@ final class JobEvents {
     private final JobStore store;
     private final EventStore events;
     private final RedisGuard guard;
+    /** Streams open now; {@link #close} ends them before the server and its Redis pool go away. */
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+
+    private volatile boolean closing;
 
     JobEvents(JobStore store, EventStore events, RedisGuard guard) {
         this.store = store;
@@ -66,7 +70,22 @@ final class JobEvents {
         new SseHandler(client -> stream(client, home, id, lastEventId)).handle(ctx);
     }
 
+    /** Ends every open stream (each within one poll) and waits up to 2 s for them. */
+    void close() {
+        closing = true;
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (open.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private void stream(SseClient client, String queue, String id, String lastEventId) {
+        open.incrementAndGet();
         try {
             String last = lastEventId;
             if (last == null) {
@@ -79,7 +98,7 @@ final class JobEvents {
             }
             long lastPosition = 0;
             long lastSent = System.currentTimeMillis();
-            while (!client.terminated()) {
+            while (!client.terminated() && !closing) {
                 List<EventStore.Event> batch = events.after(queue, id, last, 100);
                 for (EventStore.Event event : batch) {
                     Map<String, Object> fields = new LinkedHashMap<>(event.fields());
@@ -120,6 +139,7 @@ final class JobEvents {
             log.warn("event stream of job {} ended: {}", id, e.getMessage());
         } finally {
             client.close();
+            open.decrementAndGet();
         }
     }
 

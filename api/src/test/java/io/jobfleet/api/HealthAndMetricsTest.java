@@ -25,6 +25,17 @@ class HealthAndMetricsTest extends ApiTestBase {
         assertThat(r.json().path("version").asText()).isNotBlank();
     }
 
+    private static final int LUA_FILES = luaFiles();
+
+    private static int luaFiles() {
+        try (java.util.stream.Stream<java.nio.file.Path> files =
+                java.nio.file.Files.list(java.nio.file.Path.of("../common/src/main/resources/jobfleet/lua"))) {
+            return (int) files.filter(f -> f.toString().endsWith(".lua")).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void readyReportsRedisScriptsAndThePool() {
         Http.Response r = http.get("/health/ready", null);
@@ -33,7 +44,8 @@ class HealthAndMetricsTest extends ApiTestBase {
         JsonNode body = r.json();
         assertThat(body.path("status").asText()).isEqualTo("ready");
         assertThat(body.path("redis").asText()).isEqualTo("ok");
-        assertThat(body.path("scripts").asInt()).isEqualTo(13);
+        // one script per operation: every file under /jobfleet/lua is loaded
+        assertThat(body.path("scripts").asInt()).isEqualTo(LUA_FILES);
         assertThat(body.path("circuitBreaker").asText()).isEqualTo("CLOSED");
         JsonNode pool = body.path("pool");
         assertThat(pool.path("max").asInt()).isEqualTo(32);

@@ -2,10 +2,7 @@ package io.jobfleet.worker;
 
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
-import io.jobfleet.common.Version;
-import io.jobfleet.common.error.RedisOutOfMemoryException;
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.job.WorkerInfo;
 import io.jobfleet.common.metrics.QueueGauges;
 import io.jobfleet.common.redis.JobStore;
 import io.jobfleet.common.redis.Partitions;
@@ -16,13 +13,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,15 +53,13 @@ public final class Worker implements AutoCloseable {
     private final Maintenance maintenance;
     private final Layout layout;
     private final Wake wake = new Wake();
-    private final Map<String, QueueWaiter> waiters = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, Thread> waiterThreads = new java.util.concurrent.ConcurrentHashMap<>();
-    private final AtomicBoolean warnedPool = new AtomicBoolean();
+    private final Waiters waiters;
+    private final Heartbeat heartbeat;
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicBoolean failed = new AtomicBoolean();
     private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
-    private final long startedAt = System.currentTimeMillis();
 
     public Worker(Redis redis, WorkerConfig config, Handlers handlers) {
         int needed = config.queues().size() + 4;
@@ -104,57 +97,16 @@ public final class Worker implements AutoCloseable {
         this.fetcher = new Fetcher(config, store, processor, slots, wake, outage, layout);
         this.leaseKeeper = new LeaseKeeper(config, store, processor, outage, metrics);
         this.maintenance = new Maintenance(config, store, new QueueStore(redis), layout, outage, metrics);
-        this.redisPoolSize = redis.settings().poolSize();
+        this.waiters = new Waiters(store, wake, outage, layout, redis.settings().poolSize());
+        this.heartbeat = new Heartbeat(config, registry, outage, this::busy);
     }
 
-    private final int redisPoolSize;
     /** How long stop() waits for a claim in flight: a socket timeout plus a retried server error. */
     private static final Duration FETCHER_JOIN = Duration.ofSeconds(10);
     /** How long stop() spends handing jobs back and recording the last successes once the grace is over. */
     private static final Duration HAND_BACK_BUDGET = Duration.ofSeconds(5);
     /** The pause between two slices of a housekeeping backlog. */
     private static final long BACKLOG_PAUSE_MS = 20;
-
-    /**
-     * One waiter per partition of each queue: starts the missing ones and stops those of dropped
-     * partitions. Each holds a pooled connection while it blocks; past what the pool can spare
-     * (its size less 4), a partition has no waiter and its jobs are found by the fetcher's idle
-     * re-check (at most 2 s late), with a warning once.
-     */
-    private void syncWaiters() {
-        if (stopped.get()) return;
-        List<String> physical;
-        try {
-            physical = layout.physical();
-        } catch (RedisUnavailableException e) {
-            return; // the layout is read again at the next tick
-        }
-        int spare = Math.max(1, redisPoolSize - 4);
-        if (physical.size() > spare && warnedPool.compareAndSet(false, true)) {
-            log.warn(
-                    "{} queue partitions but the Redis pool of {} can spare {} blocking connections:"
-                            + " the rest are checked every 2 s while idle; raise the pool size to at least {}",
-                    physical.size(),
-                    redisPoolSize,
-                    spare,
-                    physical.size() + 4);
-        }
-        List<String> wanted = physical.subList(0, Math.min(spare, physical.size()));
-        for (String queue : wanted) {
-            waiters.computeIfAbsent(queue, q -> {
-                QueueWaiter waiter = new QueueWaiter(q, store, wake, outage);
-                waiterThreads.put(
-                        q, Thread.ofPlatform().daemon().name("jobfleet-waiter").start(waiter));
-                return waiter;
-            });
-        }
-        for (String queue : List.copyOf(waiters.keySet())) {
-            if (wanted.contains(queue)) continue;
-            waiters.remove(queue).stop();
-            Thread thread = waiterThreads.remove(queue);
-            if (thread != null) thread.interrupt();
-        }
-    }
 
     /** This worker's metrics; serve {@code metrics().registry()} on /metrics (jobfleet worker does, on --metrics-port). */
     public WorkerMetrics metrics() {
@@ -183,14 +135,14 @@ public final class Worker implements AutoCloseable {
         if (!started.compareAndSet(false, true)) return;
         threads.add(Thread.ofPlatform().name("jobfleet-fetcher").start(guard("claim loop", fetcher)));
         threads.add(Thread.ofPlatform().name("jobfleet-acker").start(guard("ack loop", processor.acker())));
-        syncWaiters();
-        every(timers, Duration.ofSeconds(1), this::syncWaiters);
+        waiters.sync();
+        every(timers, Duration.ofSeconds(1), waiters::sync);
         every(leaseTimer, config.renewEvery(), leaseKeeper);
         every(leaseTimer, Duration.ofMillis(100), processor::checkTimeouts);
         repeat(config.promoteEvery(), maintenance::promote);
         repeat(config.reapEvery(), maintenance::reap);
         repeat(Duration.ofMinutes(1), maintenance::expireDead);
-        every(timers, config.heartbeatEvery(), this::heartbeat);
+        every(timers, config.heartbeatEvery(), heartbeat);
         gauges.start();
         log.info(
                 "worker {} started: queues {}, concurrency {}, lease {} ms",
@@ -270,8 +222,7 @@ public final class Worker implements AutoCloseable {
         leaseTimer.shutdownNow();
         timers.shutdownNow();
         threads.forEach(Thread::interrupt);
-        waiters.values().forEach(QueueWaiter::stop);
-        waiterThreads.values().forEach(Thread::interrupt);
+        waiters.stop();
         terminated.countDown();
     }
 
@@ -283,48 +234,6 @@ public final class Worker implements AutoCloseable {
     /** Blocks until the worker has stopped, gracefully or because a loop died. */
     public void awaitTermination() throws InterruptedException {
         terminated.await();
-    }
-
-    /** Set by the heartbeat while Redis refuses it for memory: logged once when full, once when not. */
-    private volatile boolean memoryFull;
-
-    private void heartbeat() {
-        try {
-            String queues = config.queues().entrySet().stream()
-                    .map(e -> e.getValue() == 1 ? e.getKey() : e.getKey() + ":" + e.getValue())
-                    .collect(Collectors.joining(","));
-            String host = config.id().contains("-")
-                    ? config.id().substring(0, config.id().indexOf('-'))
-                    : config.id();
-            registry.heartbeat(
-                    new WorkerInfo(
-                            config.id(),
-                            host,
-                            ProcessHandle.current().pid(),
-                            queues,
-                            config.concurrency(),
-                            busy(),
-                            startedAt,
-                            0,
-                            Version.get()),
-                    config.heartbeatEvery().multipliedBy(3));
-            outage.up("server");
-            if (memoryFull) {
-                memoryFull = false;
-                log.info("Redis accepts writes again (memory no longer full)");
-            }
-        } catch (RedisOutOfMemoryException e) {
-            // Redis is up but full: claims and acks still work, only this entry goes stale; not an outage
-            if (!memoryFull) {
-                memoryFull = true;
-                log.warn(
-                        "Redis memory is full (maxmemory, noeviction): enqueues and this worker's heartbeat are refused;"
-                                + " claiming, acking and renewing go on. {}",
-                        e.getMessage());
-            }
-        } catch (RedisUnavailableException e) {
-            outage.down("server", e);
-        }
     }
 
     /**
@@ -339,9 +248,8 @@ public final class Worker implements AutoCloseable {
                 config.shutdownGrace().toMillis(),
                 busy());
         fetcher.stop();
-        waiters.values().forEach(QueueWaiter::stop);
-        threads.forEach(Thread::interrupt); // wakes the fetcher; waiters end after their current block
-        waiterThreads.values().forEach(Thread::interrupt);
+        waiters.stop(); // each ends after its current block
+        threads.forEach(Thread::interrupt); // wakes the fetcher
         // a claim in flight returns jobs: wait for it, so they are handed back below and never left unowned
         joinQuietly(threads.get(0), FETCHER_JOIN);
         if (!fetcher.isDone())
