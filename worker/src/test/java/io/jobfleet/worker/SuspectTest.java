@@ -30,17 +30,7 @@ class SuspectTest extends WorkerTestBase {
         TestRedis.raw(redis, j -> j.hset(Keys.of(Q).job(innocent), "expiries", "2"));
 
         // one worker claims both in one batch: the poison job runs, the innocent one is held as a suspect
-        try (ChildWorker child = ChildWorker.launch(
-                server.url(),
-                "victim",
-                "--queues",
-                Q,
-                "--concurrency",
-                "2",
-                "--lease-ms",
-                "1000",
-                "--renew-ms",
-                "300")) {
+        try (ChildWorker child = child("victim")) {
             assertThat(child.waitForExit(Duration.ofSeconds(60)))
                     .as("the crash job halts its JVM")
                     .isEqualTo(137);
@@ -60,17 +50,7 @@ class SuspectTest extends WorkerTestBase {
                         && !(job(Q, poison).state() == JobState.DEAD
                                 && job(Q, innocent).state() == JobState.SUCCEEDED);
                 round++) {
-            try (ChildWorker child = ChildWorker.launch(
-                    server.url(),
-                    "w" + round,
-                    "--queues",
-                    Q,
-                    "--concurrency",
-                    "2",
-                    "--lease-ms",
-                    "1000",
-                    "--renew-ms",
-                    "300")) {
+            try (ChildWorker child = child("w" + round)) {
                 Await.until(
                         Duration.ofSeconds(30),
                         "round " + round,
@@ -85,6 +65,12 @@ class SuspectTest extends WorkerTestBase {
         assertThat(job(Q, poison).state()).isEqualTo(JobState.DEAD);
         assertThat(job(Q, poison).deadReason()).startsWith("poison");
         assertThat(job(Q, innocent).state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    /** A worker JVM of 2 slots and a 1 s lease on the test's queue. */
+    private ChildWorker child(String id) {
+        return ChildWorker.launch(
+                server.url(), id, "--queues", Q, "--concurrency", "2", "--lease-ms", "1000", "--renew-ms", "300");
     }
 
     @Test

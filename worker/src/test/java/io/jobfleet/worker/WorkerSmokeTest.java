@@ -8,7 +8,6 @@ import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.redis.EmbeddedRedis;
 import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.TestRedis;
 import io.jobfleet.worker.demo.FailHandler;
@@ -59,11 +58,15 @@ class WorkerSmokeTest {
                 new Handlers().add(new NoopHandler()).add(new FailHandler()).add(new SleepHandler());
         try (Worker worker = new Worker(redis, config, handlers)) {
             worker.start();
+            // wait for the outcomes themselves: depth counts read key by key can miss a job
+            // that moves between two of them (scheduled -> pending) and end the wait early
             long deadline = System.currentTimeMillis() + 20_000;
-            QueueStore queues = new QueueStore(redis);
-            while (System.currentTimeMillis() < deadline) {
-                var c = queues.counts("smoke");
-                if (c.pending() == 0 && c.active() == 0 && c.scheduled() == 0) break;
+            while (System.currentTimeMillis() < deadline
+                    && !(store.get("smoke", dead).orElseThrow().state() == JobState.DEAD
+                            && store.get("smoke", failing).orElseThrow().state() == JobState.SUCCEEDED
+                            && ids.stream()
+                                    .allMatch(id ->
+                                            store.get("smoke", id).orElseThrow().state() == JobState.SUCCEEDED))) {
                 Thread.sleep(50);
             }
         }
