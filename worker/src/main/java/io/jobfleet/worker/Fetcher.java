@@ -49,6 +49,8 @@ final class Fetcher implements Runnable {
     private final Map<String, int[]> failures = new HashMap<>();
 
     private final Map<String, Long> failedUntil = new HashMap<>();
+    /** When (System.nanoTime) a claim last succeeded on any partition. */
+    private long lastClaimOkNanos = System.nanoTime();
     /** A job one expiry short of the poison limit, held until it can run alone (at most one). */
     private RunningJob suspect;
 
@@ -156,6 +158,7 @@ final class Fetcher implements Runnable {
         long began = System.nanoTime();
         try {
             claim = store.claim(queue, max, config.lease(), config.id());
+            lastClaimOkNanos = System.nanoTime();
             outage.up(queue);
             failures.remove(queue);
             failedUntil.remove(queue);
@@ -178,15 +181,20 @@ final class Fetcher implements Runnable {
     }
 
     /**
-     * Skips a failed partition for a while: the usual backoff, and at least four times as long as
-     * the failed call took, so a shard that is slow to fail (a dead Cluster master: the client
-     * retries for seconds) costs the healthy partitions at most a fifth of this loop's time.
+     * Skips a failed partition for a while: the usual backoff; and while other partitions answer
+     * (one shard down, not all of Redis), at least four times as long as the failed call took, so
+     * a shard that is slow to fail (a dead Cluster master: the client retries for seconds) costs
+     * the healthy partitions at most a fifth of this loop's time. When every call fails (Redis or
+     * the network down), the usual backoff alone keeps recovery quick once it is back.
      */
     private void backOff(String queue, long began) {
         int n = ++failures.computeIfAbsent(queue, q -> new int[1])[0];
+        long now = System.currentTimeMillis();
         long tookMs = (System.nanoTime() - began) / 1_000_000;
-        long delay = Math.max(Backoff.delayMs(n), Math.min(MAX_BACKOFF_MS, 4 * tookMs));
-        failedUntil.put(queue, System.currentTimeMillis() + delay);
+        boolean othersAnswer = lastClaimOkNanos - began > 0; // another partition answered since this call began
+        long delay =
+                othersAnswer ? Math.max(Backoff.delayMs(n), Math.min(MAX_BACKOFF_MS, 4 * tookMs)) : Backoff.delayMs(n);
+        failedUntil.put(queue, now + delay);
     }
 
     /**
