@@ -2,10 +2,11 @@ package io.jobfleet.worker.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jobfleet.common.job.QueueCounts;
+import io.jobfleet.common.job.Names;
 import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.redis.EmbeddedRedis;
 import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.redis.Keys;
 import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.common.redis.Redis;
 import io.jobfleet.common.redis.RedisSettings;
@@ -84,16 +85,32 @@ abstract class FaultTestBase {
     protected HistoryChecker.Report drainAndCheck(String fault, String queue) {
         QueueStore queues = new QueueStore(redis);
         try {
-            Await.until(Duration.ofSeconds(120), "queue " + queue + " to drain", () -> {
-                QueueCounts c = queues.counts(queue);
-                return c.pending() == 0 && c.active() == 0 && c.scheduled() == 0;
-            });
+            Await.until(Duration.ofSeconds(120), "queue " + queue + " to drain", () -> drained(queues, queue));
         } catch (AssertionError e) {
             System.out.println("FAULT TABLE " + fault + ": " + e.getMessage() + "; checking what is left");
         }
         HistoryChecker.Report report = HistoryChecker.check(fault, history, redis, queue);
         report.print();
         return report;
+    }
+
+    /**
+     * Nothing pending, active or scheduled, each partition read in one atomic call: depths read
+     * key by key can miss a job moving between two of them (a reaped job going from active back
+     * to pending), end the wait while it still has to run, and have the checker read the history
+     * before its run ends.
+     */
+    private boolean drained(QueueStore queues, String queue) {
+        int partitions = queues.partitionCount(queue);
+        for (int k = 0; k < partitions; k++) {
+            Keys keys = Keys.of(k == 0 ? queue : Names.partition(queue, k));
+            List<?> depths = TestRedis.raw(redis, j -> (List<?>) j.eval(
+                    "return {redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}",
+                    List.of(keys.pending(), keys.active(), keys.scheduled()),
+                    List.of()));
+            for (Object depth : depths) if ((Long) depth != 0) return false;
+        }
+        return true;
     }
 
     protected static void assertSafe(HistoryChecker.Report report) {
