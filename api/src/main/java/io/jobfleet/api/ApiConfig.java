@@ -1,7 +1,7 @@
 package io.jobfleet.api;
 
 import io.jobfleet.common.error.ConfigException;
-import io.jobfleet.common.job.Redaction;
+import io.jobfleet.common.internal.job.Redaction;
 import java.time.Duration;
 import java.util.Map;
 

@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import io.jobfleet.common.job.Json;
+import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.job.NewJob;
 import java.time.Duration;
 import java.time.Instant;

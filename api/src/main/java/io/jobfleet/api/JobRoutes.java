@@ -4,14 +4,14 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.jobfleet.common.error.JobNotFoundException;
 import io.jobfleet.common.error.QueueFullException;
+import io.jobfleet.common.internal.job.Names;
+import io.jobfleet.common.internal.redis.AuditLog;
+import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
-import io.jobfleet.common.job.Names;
 import io.jobfleet.common.job.NewJob;
-import io.jobfleet.common.redis.AuditLog;
-import io.jobfleet.common.redis.JobStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -144,7 +144,7 @@ final class JobRoutes {
 
     private void show(Context ctx) {
         JobRecord record = load(ctx);
-        com.fasterxml.jackson.databind.node.ObjectNode body = io.jobfleet.common.job.Json.MAPPER.valueToTree(
+        com.fasterxml.jackson.databind.node.ObjectNode body = io.jobfleet.common.internal.job.Json.MAPPER.valueToTree(
                 config.redaction().apply(record));
         body.put("queue", Names.logical(record.queue())); // the partition it lives in is shown apart
         if (Names.partitionOf(record.queue()) > 0) body.put("partition", Names.partitionOf(record.queue()));

@@ -2,9 +2,9 @@ package io.jobfleet.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.util.List;
 import java.util.Map;

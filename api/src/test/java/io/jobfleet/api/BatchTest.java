@@ -3,7 +3,7 @@ package io.jobfleet.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -114,7 +114,7 @@ class BatchTest extends ApiTestBase {
     void aBatchOverPartitionsAnswersARefusedPartitionsJobs503AndTheOthers201() {
         String q = "split";
         declarePartitions(q, 2);
-        String broken = io.jobfleet.common.redis.Keys.of(q + "~1").pending();
+        String broken = io.jobfleet.common.internal.redis.Keys.of(q + "~1").pending();
         TestRedis.raw(redis, j -> j.set(broken, "not a list")); // q~1 refuses every write: WRONGTYPE
 
         Http.Response r = http.post(

@@ -1,8 +1,8 @@
 package io.jobfleet.api;
 
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;

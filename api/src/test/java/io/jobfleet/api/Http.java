@@ -1,7 +1,7 @@
 package io.jobfleet.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.job.Json;
+import io.jobfleet.common.internal.job.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

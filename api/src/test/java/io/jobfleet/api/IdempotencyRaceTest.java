@@ -3,8 +3,8 @@ package io.jobfleet.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -3,9 +3,9 @@ package io.jobfleet.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.redis.AuditLog;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.AuditLog;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.net.http.HttpRequest;
 import java.util.HashMap;
 import java.util.HashSet;

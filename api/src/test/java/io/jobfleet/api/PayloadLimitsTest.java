@@ -3,9 +3,9 @@ package io.jobfleet.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.job.Json;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.TestRedis;
 import org.junit.jupiter.api.Test;
 
 /** Over HTTP a payload is held to the limits a Java enqueue uses: 64 levels, counted from the payload itself. */

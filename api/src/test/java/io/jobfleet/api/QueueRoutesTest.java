@@ -3,10 +3,10 @@ package io.jobfleet.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.worker.Handlers;
 import io.jobfleet.worker.Worker;
 import io.jobfleet.worker.WorkerConfig;

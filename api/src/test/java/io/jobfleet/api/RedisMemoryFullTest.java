@@ -2,7 +2,7 @@ package io.jobfleet.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;

@@ -3,9 +3,9 @@ package io.jobfleet.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.jobfleet.cli;
 
-import io.jobfleet.common.job.Json;
-import io.jobfleet.common.redis.AuditLog;
-import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.redis.AuditLog;
+import io.jobfleet.common.internal.redis.Redis;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

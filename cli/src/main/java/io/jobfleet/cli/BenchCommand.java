@@ -1,10 +1,10 @@
 package io.jobfleet.cli;
 
 import ch.qos.logback.classic.Level;
-import io.jobfleet.common.job.Json;
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

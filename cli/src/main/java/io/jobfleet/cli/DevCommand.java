@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobfleet.api.ApiConfig;
 import io.jobfleet.api.ApiServer;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.job.RetryPolicy;
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
 import io.jobfleet.worker.Handlers;
 import io.jobfleet.worker.QueuePolicy;
 import io.jobfleet.worker.Worker;
@@ -112,7 +112,7 @@ final class DevCommand implements Callable<Integer> {
                             connection,
                             ApiConfig.openForDev()
                                     .withAddress("127.0.0.1", apiPort)
-                                    .withRedaction(io.jobfleet.common.job.Redaction.parse(
+                                    .withRedaction(io.jobfleet.common.internal.job.Redaction.parse(
                                             System.getenv("JOBFLEET_REDACT_FIELDS"))))
                     .start();
             apiServer = api;

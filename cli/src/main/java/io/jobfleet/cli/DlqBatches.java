@@ -1,8 +1,8 @@
 package io.jobfleet.cli;
 
-import io.jobfleet.common.redis.DeadLetters;
-import io.jobfleet.common.redis.DeadLetters.DeadJob;
-import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.internal.redis.DeadLetters;
+import io.jobfleet.common.internal.redis.DeadLetters.DeadJob;
+import io.jobfleet.common.internal.redis.Redis;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,16 +1,16 @@
 package io.jobfleet.cli;
 
+import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.job.Names;
+import io.jobfleet.common.internal.redis.AuditLog;
+import io.jobfleet.common.internal.redis.DeadLetters;
+import io.jobfleet.common.internal.redis.DeadLetters.DeadJob;
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.QueueStore;
+import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
-import io.jobfleet.common.job.Json;
-import io.jobfleet.common.job.Names;
 import io.jobfleet.common.job.Retention;
-import io.jobfleet.common.redis.AuditLog;
-import io.jobfleet.common.redis.DeadLetters;
-import io.jobfleet.common.redis.DeadLetters.DeadJob;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.QueueStore;
-import io.jobfleet.common.redis.Redis;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;

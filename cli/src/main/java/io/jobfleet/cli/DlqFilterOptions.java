@@ -1,6 +1,6 @@
 package io.jobfleet.cli;
 
-import io.jobfleet.common.redis.DeadLetters;
+import io.jobfleet.common.internal.redis.DeadLetters;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 

@@ -1,12 +1,12 @@
 package io.jobfleet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.job.EnqueueResult;
-import io.jobfleet.common.job.Json;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.Redis;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -2,11 +2,11 @@ package io.jobfleet.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisBench;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.job.NewJob;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisBench;
-import io.jobfleet.common.redis.RedisSettings;
 import io.jobfleet.worker.Handlers;
 import io.jobfleet.worker.JobContext;
 import io.jobfleet.worker.JobHandler;

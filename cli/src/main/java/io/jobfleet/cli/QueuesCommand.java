@@ -1,12 +1,12 @@
 package io.jobfleet.cli;
 
-import io.jobfleet.common.job.Json;
-import io.jobfleet.common.job.Names;
+import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.job.Names;
+import io.jobfleet.common.internal.redis.AuditLog;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.QueueStore;
+import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.job.QueueCounts;
-import io.jobfleet.common.redis.AuditLog;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.QueueStore;
-import io.jobfleet.common.redis.Redis;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.jobfleet.cli;
 
 import io.github.resilience4j.core.IntervalFunction;
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;

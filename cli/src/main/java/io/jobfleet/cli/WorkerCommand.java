@@ -1,6 +1,6 @@
 package io.jobfleet.cli;
 
-import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.worker.Handlers;
 import io.jobfleet.worker.Worker;
 import io.jobfleet.worker.WorkerConfig;

@@ -1,9 +1,9 @@
 package io.jobfleet.cli;
 
-import io.jobfleet.common.job.Json;
+import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.WorkerRegistry;
 import io.jobfleet.common.job.WorkerInfo;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.WorkerRegistry;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -3,7 +3,7 @@ package io.jobfleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.job.Json;
+import io.jobfleet.common.internal.job.Json;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

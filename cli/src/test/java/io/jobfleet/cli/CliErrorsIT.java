@@ -2,9 +2,9 @@ package io.jobfleet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

@@ -2,8 +2,8 @@ package io.jobfleet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;

@@ -1,9 +1,9 @@
 package io.jobfleet.cli;
 
-import io.jobfleet.common.job.Json;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

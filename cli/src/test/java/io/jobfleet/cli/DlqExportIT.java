@@ -3,10 +3,10 @@ package io.jobfleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.job.Json;
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,8 +3,8 @@ package io.jobfleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobfleet.api.Tokens;
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

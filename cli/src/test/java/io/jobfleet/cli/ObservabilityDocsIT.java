@@ -2,9 +2,9 @@ package io.jobfleet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

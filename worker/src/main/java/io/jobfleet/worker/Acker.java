@@ -4,8 +4,8 @@ import static io.jobfleet.worker.RedisCalls.CALLS;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.job.ReportStatus;
-import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.internal.job.ReportStatus;
+import io.jobfleet.common.internal.redis.JobStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

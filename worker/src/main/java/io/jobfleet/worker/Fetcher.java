@@ -1,8 +1,8 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.job.ClaimedJob;
-import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.internal.job.ClaimedJob;
+import io.jobfleet.common.internal.redis.JobStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

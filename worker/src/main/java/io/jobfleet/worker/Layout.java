@@ -1,7 +1,7 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.redis.Partitions;
+import io.jobfleet.common.internal.redis.Partitions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.jobfleet.worker;
 import static io.jobfleet.worker.RedisCalls.CALLS;
 
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.job.Names;
-import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.internal.job.Names;
+import io.jobfleet.common.internal.redis.JobStore;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;

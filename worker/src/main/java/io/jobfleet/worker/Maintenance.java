@@ -1,9 +1,9 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.job.Names;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.QueueStore;
+import io.jobfleet.common.internal.job.Names;
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.QueueStore;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -2,7 +2,7 @@ package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisOutOfMemoryException;
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.internal.redis.JobStore;
 import java.time.Duration;
 
 /**

@@ -1,6 +1,6 @@
 package io.jobfleet.worker;
 
-import io.jobfleet.common.job.ClaimedJob;
+import io.jobfleet.common.internal.job.ClaimedJob;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.MDC;
 

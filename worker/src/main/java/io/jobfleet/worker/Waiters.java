@@ -1,7 +1,7 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.redis.JobStore;
+import io.jobfleet.common.internal.redis.JobStore;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,7 +1,7 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.ConfigException;
-import io.jobfleet.common.job.Names;
+import io.jobfleet.common.internal.job.Names;
 import io.jobfleet.common.job.Retention;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;

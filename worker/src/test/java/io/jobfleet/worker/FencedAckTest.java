@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.jobfleet.common.error.StaleLeaseException;
+import io.jobfleet.common.internal.job.ClaimedJob;
+import io.jobfleet.common.internal.job.FailOutcome;
+import io.jobfleet.common.internal.job.ReportStatus;
+import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.job.AttemptError;
-import io.jobfleet.common.job.ClaimedJob;
-import io.jobfleet.common.job.FailOutcome;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
-import io.jobfleet.common.job.ReportStatus;
-import io.jobfleet.common.redis.JobStore;
 import io.jobfleet.worker.testing.Await;
 import io.jobfleet.worker.testing.ChildWorker;
 import io.jobfleet.worker.testing.Executions;

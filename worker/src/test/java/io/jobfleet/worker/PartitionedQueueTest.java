@@ -2,9 +2,9 @@ package io.jobfleet.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobfleet.common.internal.job.Names;
+import io.jobfleet.common.internal.redis.Partitions;
 import io.jobfleet.common.job.JobState;
-import io.jobfleet.common.job.Names;
-import io.jobfleet.common.redis.Partitions;
 import io.jobfleet.worker.testing.Await;
 import io.jobfleet.worker.testing.Executions;
 import io.jobfleet.worker.testing.TestHandlers;

@@ -2,17 +2,17 @@ package io.jobfleet.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.LocalCluster;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.LocalCluster;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
-import io.jobfleet.common.redis.TestRedis;
 import io.jobfleet.worker.testing.Await;
 import io.jobfleet.worker.testing.InlineHandler;
 import java.time.Duration;
@@ -72,7 +72,7 @@ class ShardIsolationTest {
                     Await.until(
                             Duration.ofSeconds(10),
                             "the doomed queue's jobs to run",
-                            () -> new io.jobfleet.common.redis.QueueStore(redis)
+                            () -> new io.jobfleet.common.internal.redis.QueueStore(redis)
                                             .counts(finalDoomed)
                                             .active()
                                     == 3);

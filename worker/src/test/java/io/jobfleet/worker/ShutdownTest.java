@@ -2,10 +2,10 @@ package io.jobfleet.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.TestRedis;
 import io.jobfleet.worker.testing.Await;
 import io.jobfleet.worker.testing.ChildWorker;
 import io.jobfleet.worker.testing.Executions;

@@ -3,13 +3,13 @@ package io.jobfleet.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.TestRedis;
 import io.jobfleet.worker.demo.FailHandler;
 import io.jobfleet.worker.demo.NoopHandler;
 import io.jobfleet.worker.demo.SleepHandler;

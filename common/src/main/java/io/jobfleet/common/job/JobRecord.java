@@ -2,6 +2,7 @@ package io.jobfleet.common.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jobfleet.common.internal.job.Json;
 import java.util.List;
 import java.util.Map;
 

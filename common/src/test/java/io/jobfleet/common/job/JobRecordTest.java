@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.jobfleet.common.internal.job.Json;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -2,10 +2,10 @@ package io.jobfleet.worker.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.LocalCluster;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.LocalCluster;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.worker.testing.Await;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;

@@ -1,8 +1,8 @@
 package io.jobfleet.worker.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.worker.Handlers;
 import io.jobfleet.worker.Worker;
 import io.jobfleet.worker.WorkerConfig;

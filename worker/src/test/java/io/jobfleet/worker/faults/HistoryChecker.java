@@ -1,10 +1,10 @@
 package io.jobfleet.worker.faults;
 
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.QueueStore;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.QueueCounts;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.QueueStore;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.TestRedis;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -3,10 +3,10 @@ package io.jobfleet.worker.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.jobfleet.common.internal.job.ClaimedJob;
+import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.job.AttemptError;
-import io.jobfleet.common.job.ClaimedJob;
 import io.jobfleet.common.job.NewJob;
-import io.jobfleet.common.redis.JobStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -2,12 +2,12 @@ package io.jobfleet.worker.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.QueueCounts;
-import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.worker.faults.HistoryChecker.Run;
 import io.jobfleet.worker.testing.Await;
 import io.jobfleet.worker.testing.ChildWorker;

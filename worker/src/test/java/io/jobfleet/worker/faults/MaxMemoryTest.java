@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.jobfleet.common.error.RedisOutOfMemoryException;
+import io.jobfleet.common.internal.redis.QueueStore;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.NewJob;
-import io.jobfleet.common.redis.QueueStore;
-import io.jobfleet.common.redis.TestRedis;
 import io.jobfleet.worker.faults.HistoryChecker.Run;
 import io.jobfleet.worker.testing.Await;
 import io.jobfleet.worker.testing.ChildWorker;

@@ -2,10 +2,10 @@ package io.jobfleet.worker.faults;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.NewJob;
-import io.jobfleet.common.redis.JobStore;
 import io.jobfleet.worker.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;

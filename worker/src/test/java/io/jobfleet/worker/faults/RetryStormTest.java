@@ -2,8 +2,8 @@ package io.jobfleet.worker.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.job.RetryPolicy;
-import io.jobfleet.common.redis.QueueStore;
 import io.jobfleet.worker.faults.HistoryChecker.Run;
 import io.jobfleet.worker.testing.Await;
 import io.jobfleet.worker.testing.ChildWorker;

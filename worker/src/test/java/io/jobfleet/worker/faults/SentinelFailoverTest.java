@@ -1,8 +1,8 @@
 package io.jobfleet.worker.faults;
 
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.LocalSentinel;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.LocalSentinel;
+import io.jobfleet.common.internal.redis.TestRedis;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -2,15 +2,15 @@ package io.jobfleet.worker.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobfleet.common.internal.redis.EmbeddedRedis;
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.QueueStore;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
-import io.jobfleet.common.redis.EmbeddedRedis;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.Keys;
-import io.jobfleet.common.redis.QueueStore;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
-import io.jobfleet.common.redis.TestRedis;
 import io.jobfleet.worker.Handlers;
 import io.jobfleet.worker.Worker;
 import io.jobfleet.worker.WorkerConfig;
@@ -49,7 +49,7 @@ class ShutdownClaimTest {
             Thread producer = Thread.ofPlatform().daemon().start(() -> {
                 while (producing.get()) {
                     try {
-                        store.enqueue(NewJob.of(Q, "quick", io.jobfleet.common.job.Json.read("{}")));
+                        store.enqueue(NewJob.of(Q, "quick", io.jobfleet.common.internal.job.Json.read("{}")));
                     } catch (RuntimeException e) {
                         // the server is ours and local; keep the load going
                     }

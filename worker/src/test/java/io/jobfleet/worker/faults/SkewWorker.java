@@ -1,11 +1,11 @@
 package io.jobfleet.worker.faults;
 
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.Retention;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
 import io.jobfleet.worker.Handlers;
 import io.jobfleet.worker.Worker;
 import io.jobfleet.worker.WorkerConfig;

@@ -2,10 +2,10 @@ package io.jobfleet.worker.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.job.Retention;
-import io.jobfleet.common.redis.JobStore;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
 import io.jobfleet.worker.testing.Await;
 import io.jobfleet.worker.testing.ChildWorker;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package io.jobfleet.worker.testing;
 
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.TestRedis;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.worker.JobContext;
 import java.util.ArrayList;
 import java.util.List;

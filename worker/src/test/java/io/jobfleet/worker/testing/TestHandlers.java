@@ -1,7 +1,7 @@
 package io.jobfleet.worker.testing;
 
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.redis.Redis;
+import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.worker.Handlers;
 import io.jobfleet.worker.JobContext;
 import io.jobfleet.worker.demo.NoopHandler;

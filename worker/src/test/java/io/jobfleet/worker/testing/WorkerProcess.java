@@ -1,7 +1,7 @@
 package io.jobfleet.worker.testing;
 
-import io.jobfleet.common.redis.Redis;
-import io.jobfleet.common.redis.RedisSettings;
+import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.worker.Worker;
 import io.jobfleet.worker.WorkerConfig;
 import java.io.IOException;

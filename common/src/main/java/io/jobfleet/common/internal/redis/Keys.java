@@ -1,0 +1,158 @@
+package io.jobfleet.common.internal.redis;
+
+import io.jobfleet.common.internal.job.Names;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The one place Redis key names are made. Every key of a queue starts with
+ * {@code jobfleet:{queue}:}, so the whole queue hashes to one Cluster slot and every script
+ * runs there; scripts that find job ids in a list get this prefix and add {@code job:<id>}.
+ * A partition {@code k > 0} of a partitioned queue is a queue of its own here, named
+ * {@code q~k} (see {@link Names#partition}), so its keys carry the tag {@code {q~k}}.
+ */
+public final class Keys {
+    public static final String ROOT = "jobfleet:";
+    /**
+     * Queues whose keys are kept once made. Any reader can name queues without end (GET
+     * /v1/queues/&lt;random&gt;), so past this many names the keys are made afresh on each call.
+     */
+    static final int CACHE_LIMIT = 1024;
+
+    private static final ConcurrentHashMap<String, Keys> CACHE = new ConcurrentHashMap<>();
+
+    private final String queue;
+    private final String prefix;
+    private final String pending;
+    private final String active;
+    private final String scheduled;
+    private final String dead;
+    private final String paused;
+    private final String stats;
+
+    private Keys(String queue) {
+        this.queue = Names.checkPhysical(queue);
+        this.prefix = ROOT + "{" + queue + "}:";
+        this.pending = prefix + "pending";
+        this.active = prefix + "active";
+        this.scheduled = prefix + "scheduled";
+        this.dead = prefix + "dead";
+        this.paused = prefix + "paused";
+        this.stats = prefix + "stats";
+    }
+
+    public static Keys of(String queue) {
+        Keys keys = CACHE.get(queue);
+        if (keys != null) return keys;
+        // two threads may both pass the size check: the bound can be overshot by the thread count
+        return CACHE.size() < CACHE_LIMIT ? CACHE.computeIfAbsent(queue, Keys::new) : new Keys(queue);
+    }
+
+    /** How many queues' keys are cached (tests). */
+    static int cached() {
+        return CACHE.size();
+    }
+
+    public String queue() {
+        return queue;
+    }
+
+    /** The Redis Cluster slot every key of this queue (or partition) hashes to. */
+    public int slot() {
+        return redis.clients.jedis.util.JedisClusterCRC16.getSlot(prefix);
+    }
+
+    /** {@code jobfleet:{q}:} — given to scripts that build job keys of this queue (same slot). */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** List of job ids waiting to run, claimed from the right. Its LLEN is the queue depth. */
+    public String pending() {
+        return pending;
+    }
+
+    /** Sorted set of running job ids scored by lease deadline (server ms). */
+    public String active() {
+        return active;
+    }
+
+    /** Sorted set of job ids scored by the time they are due (delays, run-at, retry backoff). */
+    public String scheduled() {
+        return scheduled;
+    }
+
+    /** Sorted set of dead job ids scored by the time they died: the dead-letter queue. */
+    public String dead() {
+        return dead;
+    }
+
+    /** Exists while the queue is paused. */
+    public String paused() {
+        return paused;
+    }
+
+    /**
+     * Exists while this partition is dropped from its queue's layout: enqueue refuses to write
+     * here, so a producer with an older layout picks again. Removed when the queue grows back.
+     */
+    public String retired() {
+        return prefix + "retired";
+    }
+
+    /** Hash of counters: succeeded, retried, dead, cancelled, orphansRecovered, purged, deadExpired. */
+    public String stats() {
+        return stats;
+    }
+
+    public String job(String id) {
+        return prefix + "job:" + id;
+    }
+
+    public String steps(String id) {
+        return prefix + "steps:" + id;
+    }
+
+    public String idempotency(String key) {
+        return prefix + "idem:" + key;
+    }
+
+    /** Set of job ids an SSE client is watching: only their transitions are written to an event stream. */
+    public String watched() {
+        return prefix + "watched";
+    }
+
+    /** Stream of one watched job's state changes and progress (capped, expires a day after its last event). */
+    public String events(String id) {
+        return prefix + "events:" + id;
+    }
+
+    /** Hash of outcome counts (succeeded, retried, dead) in one epoch minute; expires after 65 minutes. */
+    public String minute(long epochMinute) {
+        return prefix + "minute:" + epochMinute;
+    }
+
+    /** List of operator actions (newest first, bounded): who did what to which queue, and to how many jobs. */
+    public static String audit() {
+        return ROOT + "audit";
+    }
+
+    /** Hash of partitioned queues: queue name -> partition count (fleet-wide, its own slot). No entry: one partition. */
+    public static String partitions() {
+        return ROOT + "partitions";
+    }
+
+    /** Set of known queue names (fleet-wide, its own slot). */
+    public static String queues() {
+        return ROOT + "queues";
+    }
+
+    /** Sorted set of worker ids scored by last heartbeat (fleet-wide). */
+    public static String workers() {
+        return ROOT + "workers";
+    }
+
+    /** Hash describing one worker; expires when its heartbeats stop. */
+    public static String worker(String id) {
+        return ROOT + "worker:" + id;
+    }
+}
