@@ -26,6 +26,7 @@ public record ApiConfig(
         Duration breakerOpenFor,
         Redaction redaction) {
 
+    public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
     public static final int DEFAULT_MAX_BATCH = 1000;
@@ -52,7 +53,7 @@ public record ApiConfig(
     /** Defaults, authenticated by {@code tokens}. */
     public static ApiConfig defaults(Tokens tokens) {
         return new ApiConfig(
-                "0.0.0.0",
+                DEFAULT_HOST,
                 DEFAULT_PORT,
                 DEFAULT_MAX_BODY_BYTES,
                 DEFAULT_MAX_BATCH,

@@ -36,36 +36,24 @@ final class ApiCommand implements Callable<Integer> {
     @Mixin
     RedisOptions redis;
 
-    @Option(
-            names = "--host",
-            defaultValue = "${env:JOBFLEET_API_HOST:-0.0.0.0}",
-            description = "Address to listen on (default ${DEFAULT-VALUE})")
+    @Option(names = "--host", description = "Address to listen on (default ${DEFAULT-VALUE})")
     String host;
 
-    @Option(
-            names = "--port",
-            defaultValue = "${env:JOBFLEET_API_PORT:-8080}",
-            description = "Port (default ${DEFAULT-VALUE})")
+    @Option(names = "--port", description = "Port (default ${DEFAULT-VALUE})")
     int port;
 
     @Option(
             names = "--tokens-file",
             paramLabel = "FILE",
-            defaultValue = "${env:JOBFLEET_API_TOKENS_FILE}",
             description = "File of API tokens (env JOBFLEET_API_TOKENS_FILE)")
     Path tokensFile;
 
-    @Option(
-            names = "--max-body",
-            paramLabel = "BYTES",
-            defaultValue = "${env:JOBFLEET_API_MAX_BODY:-1048576}",
-            description = "Largest request body (default ${DEFAULT-VALUE})")
+    @Option(names = "--max-body", paramLabel = "BYTES", description = "Largest request body (default ${DEFAULT-VALUE})")
     long maxBody;
 
     @Option(
             names = "--max-batch",
             paramLabel = "N",
-            defaultValue = "${env:JOBFLEET_API_MAX_BATCH:-1000}",
             description = "Most jobs in one batch request (default ${DEFAULT-VALUE})")
     int maxBatch;
 
@@ -73,7 +61,6 @@ final class ApiCommand implements Callable<Integer> {
             names = "--max-pending",
             paramLabel = "[QUEUE=]N",
             split = ",",
-            defaultValue = "${env:JOBFLEET_API_MAX_PENDING:-1000000}",
             description =
                     "Pending depth past which enqueue answers 429; N for every queue, QUEUE=N for one (default ${DEFAULT-VALUE})")
     String[] maxPending;

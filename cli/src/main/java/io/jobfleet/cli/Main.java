@@ -66,6 +66,7 @@ public final class Main {
 
     static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setDefaultValueProvider(new Defaults());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setUsageHelpWidth(120);
         cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILURE);

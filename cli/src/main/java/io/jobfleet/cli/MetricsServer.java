@@ -7,6 +7,8 @@ import java.io.IOException;
 
 /** A worker's /metrics endpoint (the Prometheus client's small JDK HTTP server); port -1 turns it off. */
 final class MetricsServer implements AutoCloseable {
+    static final int DEFAULT_PORT = 9400;
+
     private final HTTPServer server;
 
     private MetricsServer(HTTPServer server) {

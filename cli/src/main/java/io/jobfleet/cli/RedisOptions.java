@@ -15,7 +15,6 @@ final class RedisOptions {
     @Option(
             names = "--redis-url",
             paramLabel = "URL",
-            defaultValue = "${env:JOBFLEET_REDIS_URL}",
             description =
                     "Redis URL (env JOBFLEET_REDIS_URL), e.g. redis://localhost:6379, rediss://user:pass@host:6380/0,"
                             + " redis-sentinel://s1:26379,s2:26379,s3:26379#mymaster, redis-cluster://n1:6379,n2:6379")
@@ -24,7 +23,6 @@ final class RedisOptions {
     @Option(
             names = "--redis-pool-size",
             paramLabel = "N",
-            defaultValue = "${env:JOBFLEET_REDIS_POOL_SIZE:-16}",
             description = "Redis connections in the pool (env JOBFLEET_REDIS_POOL_SIZE; default ${DEFAULT-VALUE})")
     int poolSize;
 

@@ -11,7 +11,6 @@ final class WorkerOptions {
     @Option(
             names = "--queues",
             paramLabel = "SPEC",
-            defaultValue = "${env:JOBFLEET_QUEUES:-default}",
             description =
                     "Queues to serve, with optional weights: critical:6,default:2,low (env JOBFLEET_QUEUES; default ${DEFAULT-VALUE})")
     String queues;
@@ -19,14 +18,12 @@ final class WorkerOptions {
     @Option(
             names = "--concurrency",
             paramLabel = "N",
-            defaultValue = "${env:JOBFLEET_CONCURRENCY:-10}",
             description = "Jobs run at once (env JOBFLEET_CONCURRENCY; default ${DEFAULT-VALUE})")
     int concurrency;
 
     @Option(
             names = "--lease",
             paramLabel = "DURATION",
-            defaultValue = "${env:JOBFLEET_LEASE:-10s}",
             converter = DurationConverter.class,
             description =
                     "Lease on a claimed job; a dead worker's jobs return within about lease + 1s (default ${DEFAULT-VALUE})")
@@ -35,7 +32,6 @@ final class WorkerOptions {
     @Option(
             names = "--shutdown-grace",
             paramLabel = "DURATION",
-            defaultValue = "${env:JOBFLEET_SHUTDOWN_GRACE:-25s}",
             converter = DurationConverter.class,
             description =
                     "On SIGTERM, how long running jobs may finish before they are handed back (default ${DEFAULT-VALUE})")
@@ -44,7 +40,6 @@ final class WorkerOptions {
     @Option(
             names = "--timeout",
             paramLabel = "DURATION",
-            defaultValue = "${env:JOBFLEET_JOB_TIMEOUT:-15m}",
             converter = DurationConverter.class,
             description = "Default time one attempt may run, unless the job sets its own (default ${DEFAULT-VALUE})")
     Duration timeout;
@@ -52,14 +47,12 @@ final class WorkerOptions {
     @Option(
             names = "--max-attempts",
             paramLabel = "N",
-            defaultValue = "${env:JOBFLEET_MAX_ATTEMPTS:-5}",
             description = "Default attempts per job before it is dead (default ${DEFAULT-VALUE})")
     int maxAttempts;
 
     @Option(
             names = "--backoff-base",
             paramLabel = "DURATION",
-            defaultValue = "${env:JOBFLEET_BACKOFF_BASE:-1s}",
             converter = DurationConverter.class,
             description = "Retry backoff ceiling after the first failure (default ${DEFAULT-VALUE})")
     Duration backoffBase;
@@ -67,14 +60,12 @@ final class WorkerOptions {
     @Option(
             names = "--backoff-multiplier",
             paramLabel = "X",
-            defaultValue = "${env:JOBFLEET_BACKOFF_MULTIPLIER:-5}",
             description = "Retry backoff growth per attempt (default ${DEFAULT-VALUE})")
     double backoffMultiplier;
 
     @Option(
             names = "--backoff-cap",
             paramLabel = "DURATION",
-            defaultValue = "${env:JOBFLEET_BACKOFF_CAP:-1h}",
             converter = DurationConverter.class,
             description = "Longest retry backoff (default ${DEFAULT-VALUE})")
     Duration backoffCap;
@@ -82,14 +73,12 @@ final class WorkerOptions {
     @Option(
             names = "--poison-limit",
             paramLabel = "N",
-            defaultValue = "${env:JOBFLEET_POISON_LIMIT:-3}",
             description = "Lease expiries after which a job is dead as poison (default ${DEFAULT-VALUE})")
     int poisonLimit;
 
     @Option(
             names = "--claim-batch",
             paramLabel = "N",
-            defaultValue = "${env:JOBFLEET_CLAIM_BATCH:-100}",
             description = "Most jobs claimed in one round trip (default ${DEFAULT-VALUE})")
     int claimBatch;
 
@@ -103,7 +92,6 @@ final class WorkerOptions {
     @Option(
             names = "--metrics-port",
             paramLabel = "PORT",
-            defaultValue = "${env:JOBFLEET_METRICS_PORT:-9400}",
             description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics (-1: off; default ${DEFAULT-VALUE})")
     int metricsPort;
 

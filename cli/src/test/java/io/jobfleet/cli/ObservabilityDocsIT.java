@@ -222,7 +222,7 @@ class ObservabilityDocsIT {
                 .get("worker")
                 .getCommandSpec()
                 .findOption("--shutdown-grace")
-                .defaultValue();
+                .defaultValueString();
         assertThat(workerDefault).isEqualTo(grace.group(1) + "s");
         assertThat(Integer.parseInt(grace.group(1)))
                 .as("--shutdown-grace leaves time to hand jobs back before SIGKILL")
@@ -232,6 +232,7 @@ class ObservabilityDocsIT {
 
     private static CommandLine cli() {
         CommandLine cli = new CommandLine(new Main());
+        cli.setDefaultValueProvider(new Defaults(name -> null));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         return cli;
     }

@@ -43,6 +43,7 @@ public record WorkerConfig(
         Retention retention,
         int maxResultBytes) {
 
+    public static final String DEFAULT_QUEUES = "default";
     public static final int DEFAULT_CONCURRENCY = 10;
     public static final int DEFAULT_CLAIM_BATCH = 100;
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
