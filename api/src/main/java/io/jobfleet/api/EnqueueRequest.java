@@ -119,16 +119,6 @@ record EnqueueRequest(
                 + " levels of nesting in a payload and " + MAX_STRING_CHARS + " characters in a string");
     }
 
-    private static String expected(Class<?> type) {
-        if (type == null) return "of another type";
-        if (type == Long.class || type == Integer.class || type == long.class || type == int.class)
-            return "a whole number";
-        if (type == String.class) return "a string";
-        if (List.class.isAssignableFrom(type)) return "an array";
-        if (type == EnqueueRequest.class || type == Batch.class) return "an object";
-        return "of another type";
-    }
-
     private static String path(JsonMappingException e) {
         return e.getPath().stream()
                 .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")

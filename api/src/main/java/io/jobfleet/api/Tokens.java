@@ -26,6 +26,7 @@ public final class Tokens {
         }
     }
 
+    @SuppressWarnings("ArrayRecordComponent") // compared with MessageDigest.isEqual, never equals()
     private record Entry(byte[] hash, Principal principal) {}
 
     private final List<Entry> entries;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -137,7 +138,8 @@ class BadInputTest extends ApiTestBase {
                                 "POST",
                                 jobsPath(Q),
                                 SUBMIT,
-                                BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bigJob().getBytes())),
+                                BodyPublishers.ofInputStream(
+                                        () -> new ByteArrayInputStream(bigJob().getBytes(StandardCharsets.UTF_8))),
                                 "Content-Type",
                                 "application/json")),
                 batch("batch over maxBatch", 413, "batch_too_large", batchOf(ApiConfig.DEFAULT_MAX_BATCH + 1)),

@@ -281,7 +281,7 @@ class JobEventsTest extends ApiTestBase {
         /** Every event (but position reports) until the server ends the stream. */
         List<Event> untilEnd() {
             List<Event> events = new ArrayList<>();
-            for (Event e = poll(); e != END; e = poll()) if (!"position".equals(e.type())) events.add(e);
+            for (Event e = poll(); !e.equals(END); e = poll()) if (!"position".equals(e.type())) events.add(e);
             ended = true;
             return events;
         }

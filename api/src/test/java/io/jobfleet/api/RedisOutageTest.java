@@ -51,7 +51,7 @@ class RedisOutageTest extends ApiTestBase {
         ExecutorService load = Executors.newFixedThreadPool(CLIENTS);
         for (int c = 0; c < CLIENTS; c++) {
             int client = c;
-            load.submit(() -> enqueueUntil(stop, client, outcomes, clientErrors));
+            var unused = load.submit(() -> enqueueUntil(stop, client, outcomes, clientErrors));
         }
 
         await("jobs are created while Redis is up", outcomes, o -> o.status() == 201, 0);

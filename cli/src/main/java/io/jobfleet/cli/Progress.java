@@ -9,7 +9,7 @@ import java.io.PrintStream;
 final class Progress {
     private final String verb;
     private final long total;
-    private final boolean terminal = System.console() != null;
+    private final boolean terminal = Terminal.interactive();
     private final PrintStream err = System.err;
     private final long started = System.nanoTime();
     private long lastDrawn;

@@ -253,7 +253,7 @@ class ObservabilityDocsIT {
         for (String line : markdown.lines().toList()) {
             if (line.strip().startsWith("```")) {
                 fenced = !fenced;
-            } else if (fenced || line.startsWith("    ") && !line.strip().startsWith("- ")) {
+            } else if (fenced || (line.startsWith("    ") && !line.strip().startsWith("- "))) {
                 if (!line.isBlank()) code.add(new Code(line.strip(), false));
             } else {
                 Matcher m = INLINE_CODE.matcher(line);
@@ -269,7 +269,8 @@ class ObservabilityDocsIT {
         StringBuilder word = new StringBuilder();
         char quote = 0;
         boolean inWord = false;
-        for (char c : command.toCharArray()) {
+        for (int i = 0; i < command.length(); i++) {
+            char c = command.charAt(i);
             if (quote != 0) {
                 if (c == quote) quote = 0;
                 else word.append(c);

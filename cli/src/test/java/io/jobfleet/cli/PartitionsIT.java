@@ -66,9 +66,7 @@ class PartitionsIT {
         String q = "spread";
         assertThat(ok("queues", "partition", q, "3").stdout()).contains("1 -> 3 partitions");
         Partitions.of(redis).refresh();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 12; i++)
-            ids.add(store.enqueue(NewJob.of(q, "noop", Json.read("{}"))).id());
+        for (int i = 0; i < 12; i++) store.enqueue(NewJob.of(q, "noop", Json.read("{}")));
         ok("enqueue", q, "noop", "--payload", "{}");
 
         assertThat(ok("queues", "depth", q).stdout()).isEqualTo("13\n");

@@ -30,7 +30,7 @@ class FleetTest extends WorkerTestBase {
         }
         long started = System.nanoTime();
         List<String> ids = enqueueMany(Q, "record", payload(), JOBS);
-        Await.until(Duration.ofSeconds(180), "the fleet to drain " + JOBS + " jobs", () -> settled(Q));
+        Await.until(Duration.ofMinutes(3), "the fleet to drain " + JOBS + " jobs", () -> settled(Q));
         System.out.printf(
                 "FleetTest: %d jobs drained by 3 workers in %d ms%n", JOBS, (System.nanoTime() - started) / 1_000_000);
 

@@ -60,7 +60,7 @@ class MemoryFullTest extends WorkerTestBase {
 
         try (OutageLog outageLog = new OutageLog()) {
             startWorker(config("drainer", Q).concurrency(16).build(), new Handlers().add(new NoopHandler()));
-            Await.until(Duration.ofSeconds(120), "the worker to drain the full queue", () -> settled(Q));
+            Await.until(Duration.ofMinutes(2), "the worker to drain the full queue", () -> settled(Q));
             assertThat(outageLog.messages()).as("a full Redis is not an outage").isEmpty();
         }
 

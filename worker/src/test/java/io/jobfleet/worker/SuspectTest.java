@@ -55,9 +55,9 @@ class SuspectTest extends WorkerTestBase {
                         Duration.ofSeconds(30),
                         "round " + round,
                         () -> !child.isAlive()
-                                || job(Q, innocent).state() == JobState.SUCCEEDED
+                                || (job(Q, innocent).state() == JobState.SUCCEEDED
                                         && counts(Q).pending() == 0
-                                        && counts(Q).scheduled() == 0);
+                                        && counts(Q).scheduled() == 0));
             }
             Await.pause(1_200);
             store.reap(Q, 10, WorkerConfig.DEFAULT_POISON_LIMIT);

@@ -85,7 +85,7 @@ abstract class FaultTestBase {
     protected HistoryChecker.Report drainAndCheck(String fault, String queue) {
         QueueStore queues = new QueueStore(redis);
         try {
-            Await.until(Duration.ofSeconds(120), "queue " + queue + " to drain", () -> drained(queues, queue));
+            Await.until(Duration.ofMinutes(2), "queue " + queue + " to drain", () -> drained(queues, queue));
         } catch (AssertionError e) {
             System.out.println("FAULT TABLE " + fault + ": " + e.getMessage() + "; checking what is left");
         }

@@ -97,7 +97,6 @@ public final class FaultWorker {
         });
     }
 
-    /** Sleeps {@code ms} whatever interrupts arrive meanwhile, and swallows them: a hung call that returns late. */
     /** Sleeps through interrupts for {@code ms}, as a hung call would; true if it was interrupted (timed out). */
     private static boolean hang(long ms) {
         boolean interrupted = false;

@@ -42,7 +42,7 @@ class JobFaultsTest extends FaultTestBase {
         return all.toArray(String[]::new);
     }
 
-    private List<ChildWorker> fleet(String queue, String... options) {
+    private List<ChildWorker> fleet(String... options) {
         List<ChildWorker> fleet = new ArrayList<>();
         for (int n = 1; n <= 3; n++) fleet.add(launch("w" + n + "-0", options));
         fleet.forEach(c -> c.awaitReady(Duration.ofSeconds(60)));
@@ -58,7 +58,7 @@ class JobFaultsTest extends FaultTestBase {
     @Test
     void slowJobsOfThreeLeasesAreRenewedNeverReclaimed() {
         String q = "slow";
-        fleet(q, options(q, "--concurrency", "8"));
+        fleet(options(q, "--concurrency", "8"));
         AtomicLong n = new AtomicLong();
         try (Producers load = new Producers(
                         store,
@@ -94,7 +94,7 @@ class JobFaultsTest extends FaultTestBase {
     @Test
     void hungJobsAreTimedOutRetriedAndComplete() {
         String q = "hung";
-        fleet(q, options(q, "--concurrency", "8", "--hung-grace-ms", "1500"));
+        fleet(options(q, "--concurrency", "8", "--hung-grace-ms", "1500"));
         AtomicLong n = new AtomicLong();
         try (Producers load = new Producers(store, history, Duration.ofMillis(40), key -> {
                     long i = n.incrementAndGet();
@@ -148,7 +148,7 @@ class JobFaultsTest extends FaultTestBase {
     void poisonJobsDieAtThePoisonLimitAndTheirNeighboursComplete() {
         String q = "poison";
         String[] options = options(q, "--concurrency", "4", "--poison", Integer.toString(POISON_LIMIT));
-        List<ChildWorker> fleet = fleet(q, options);
+        List<ChildWorker> fleet = fleet(options);
         Supervisor supervisor = new Supervisor(fleet, options);
         Thread supervising = Thread.ofPlatform().name("supervisor").start(supervisor);
         AtomicLong n = new AtomicLong();
@@ -236,7 +236,7 @@ class JobFaultsTest extends FaultTestBase {
     private void awaitDrained(String queue) {
         QueueStore queues = new QueueStore(redis);
         try {
-            Await.until(Duration.ofSeconds(120), "queue " + queue + " to drain", () -> {
+            Await.until(Duration.ofMinutes(2), "queue " + queue + " to drain", () -> {
                 QueueCounts c = queues.counts(queue);
                 return c.pending() == 0 && c.active() == 0 && c.scheduled() == 0;
             });

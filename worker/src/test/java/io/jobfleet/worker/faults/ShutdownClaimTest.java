@@ -77,7 +77,7 @@ class ShutdownClaimTest {
                         worker.start();
                         Await.pause(ThreadLocalRandom.current().nextLong(300, 2_500));
                         worker.stop();
-                        List<String> owned = activeJobsOf(redis, queues, id);
+                        List<String> owned = activeJobsOf(redis, id);
                         if (!owned.isEmpty()) caught++;
                         assertThat(owned)
                                 .as("jobs ACTIVE in the name of %s after its stop()", id)
@@ -92,7 +92,7 @@ class ShutdownClaimTest {
         }
     }
 
-    private static List<String> activeJobsOf(Redis redis, QueueStore queues, String worker) {
+    private static List<String> activeJobsOf(Redis redis, String worker) {
         List<String> owned = new ArrayList<>();
         for (int p = 0; p < 4; p++) {
             Keys keys = Keys.of(p == 0 ? Q : Q + "~" + p);

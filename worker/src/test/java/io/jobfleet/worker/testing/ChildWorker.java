@@ -75,7 +75,7 @@ public final class ChildWorker implements AutoCloseable {
             builder.environment().putAll(env);
             Process process = builder.start();
             LIVE.add(process);
-            process.onExit().thenRun(() -> LIVE.remove(process));
+            var unused = process.onExit().thenRun(() -> LIVE.remove(process));
             ChildWorker child = new ChildWorker(id, process);
             child.pump = Thread.ofPlatform().daemon().name("output-" + id).start(child::pump);
             return child;

@@ -67,7 +67,7 @@ public final class QueueGauges implements AutoCloseable {
     }
 
     public QueueGauges start() {
-        timer.scheduleWithFixedDelay(this::refresh, 0, 5, TimeUnit.SECONDS);
+        var unused = timer.scheduleWithFixedDelay(this::refresh, 0, 5, TimeUnit.SECONDS);
         return this;
     }
 

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * A real Redis Cluster on loopback for tests: {@code masters} cluster-enabled redis-server
  * processes (plus {@code replicasPerMaster} replicas of each) on free ports, each with its own
  * data directory, joined with {@code redis-cli --cluster create}. {@link #close()} stops every
- * node. {@link #failover(int)} runs CLUSTER FAILOVER on a replica; {@link #kill(int)} is SIGKILL.
+ * node. {@link #failover(EmbeddedRedis)} runs CLUSTER FAILOVER on a replica; a node's {@link EmbeddedRedis#kill()} is SIGKILL.
  */
 public final class LocalCluster implements AutoCloseable {
     /** Cluster node timeout: how long before a silent master is failed over. */

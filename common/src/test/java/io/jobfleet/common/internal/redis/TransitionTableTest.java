@@ -17,6 +17,7 @@ import io.jobfleet.common.internal.job.ReportStatus;
 import io.jobfleet.common.job.JobState;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -56,11 +57,13 @@ class TransitionTableTest extends RealRedisTest {
         REQUEUE(QUEUED, DEAD);
 
         final JobState target;
+
+        @SuppressWarnings("ImmutableEnumChecker") // an unmodifiable view
         final Set<JobState> from;
 
         Op(JobState target, JobState... from) {
             this.target = target;
-            this.from = EnumSet.copyOf(Arrays.asList(from));
+            this.from = Collections.unmodifiableSet(EnumSet.copyOf(Arrays.asList(from)));
         }
 
         boolean moves(JobState start) {
@@ -96,7 +99,7 @@ class TransitionTableTest extends RealRedisTest {
 
         if (op.moves(start)) {
             assertThat(outcome.error()).as("error").isNull();
-            assertThat(outcome.reported()).as("reported as done").isNotEqualTo(Boolean.FALSE);
+            assertThat(outcome.reported()).as("reported as done").isNotEqualTo(false);
             assertThat(raw.state(id)).isEqualTo(op.target);
             assertThat(raw.placesOf(id)).isEqualTo(RawQueue.placesFor(op.target));
             assertThat(raw.pendingCount(id)).isLessThanOrEqualTo(1);
@@ -109,7 +112,7 @@ class TransitionTableTest extends RealRedisTest {
                                 StaleLeaseException.class,
                                 JobCancelledException.class);
             }
-            assertThat(outcome.reported()).as("reported as done").isNotEqualTo(Boolean.TRUE);
+            assertThat(outcome.reported()).as("reported as done").isNotEqualTo(true);
             assertThat(raw.job(id)).as("job hash").isEqualTo(hashBefore);
             assertThat(raw.pttl(raw.keys().job(id)) >= 0)
                     .as("job hash has a TTL")
