@@ -8,17 +8,11 @@ import io.jobfleet.client.ApiException;
 import io.jobfleet.client.JobEvent;
 import io.jobfleet.client.JobfleetHttpClient;
 import io.jobfleet.common.error.JobNotFoundException;
-import io.jobfleet.common.internal.redis.Redis;
-import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
-import io.jobfleet.worker.Handlers;
-import io.jobfleet.worker.Worker;
-import io.jobfleet.worker.WorkerConfig;
-import io.jobfleet.worker.demo.SleepHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +37,7 @@ class HttpClientTest extends ApiTestBase {
     private static final Pattern REQUESTS = Pattern.compile("(?m)^jobfleet_api_requests_total\\{(.*)\\} (\\S+)$");
 
     private JobfleetHttpClient client;
-    private Redis workerPool;
-    private Worker worker;
+    private SleepWorker worker;
 
     /** TINY holds one pending job; the breaker opens for 1 s, so a 503's Retry-After is 1. */
     @Override
@@ -77,10 +70,8 @@ class HttpClientTest extends ApiTestBase {
     @AfterEach
     void close() {
         client.close();
-        if (worker != null) worker.stop();
-        if (workerPool != null) workerPool.close();
+        if (worker != null) worker.close();
         worker = null;
-        workerPool = null;
     }
 
     @Test
@@ -257,16 +248,7 @@ class HttpClientTest extends ApiTestBase {
     }
 
     private void startWorker() {
-        workerPool = Redis.connect(RedisSettings.fromUrl(TestRedis.url(server)).withClientName("http-client-worker"));
-        WorkerConfig config = WorkerConfig.builder()
-                .id("http-client-worker")
-                .queues(Q)
-                .concurrency(2)
-                .shutdownGrace(Duration.ofMillis(500))
-                .promoteEvery(Duration.ofMillis(20))
-                .build();
-        worker = new Worker(workerPool, config, new Handlers().add(new SleepHandler()));
-        worker.start();
+        worker = new SleepWorker(TestRedis.url(server), "http-client-worker", Q);
     }
 
     private String baseUrl() {
