@@ -200,9 +200,11 @@ class HttpClientTest extends ApiTestBase {
         long unavailableBefore = answered(503);
         server.kill();
         AtomicReference<Object> outcome = new AtomicReference<>();
+        // more tries than the default, so a slow restart on a busy machine still fits in
+        JobfleetHttpClient patient = new JobfleetHttpClient(baseUrl(), SUBMIT, 20, Duration.ofSeconds(30));
         Thread producer = Thread.ofVirtual().start(() -> {
             try {
-                outcome.set(client.enqueue(sleepJob(Q, 10).withIdempotencyKey("during-outage")));
+                outcome.set(patient.enqueue(sleepJob(Q, 10).withIdempotencyKey("during-outage")));
             } catch (RuntimeException e) {
                 outcome.set(e);
             }
@@ -212,6 +214,7 @@ class HttpClientTest extends ApiTestBase {
         assertThat(answered(503)).as("503s answered while Redis is down").isGreaterThan(unavailableBefore);
         server.restart();
         producer.join(30_000);
+        patient.close();
         awaitTestPoolReconnected();
 
         assertThat(outcome.get()).isInstanceOf(EnqueueResult.class);

@@ -14,6 +14,7 @@ public class ApiException extends JobfleetException {
     private final int status;
     private final String requestId;
 
+    /** An answer of HTTP {@code status} with the API's error {@code code}, {@code message} and {@code requestId}. */
     public ApiException(int status, String code, String message, String requestId) {
         super(code, message);
         this.status = status;
