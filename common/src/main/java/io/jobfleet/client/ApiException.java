@@ -8,7 +8,8 @@ import io.jobfleet.common.error.JobfleetException;
  * {@code idempotency_conflict}, {@code queue_full}, {@code redis_unavailable}, {@code
  * unauthorized}), its message (which names the field at fault) and the request id to find it in the
  * API's logs. An answer that is not the API's error JSON (a proxy's page) has the code {@code
- * http_<status>}.
+ * http_<status>}; an event stream that kept breaking before the job's outcome has status 0 and the
+ * code {@code stream_ended}.
  */
 public class ApiException extends JobfleetException {
     private final int status;

@@ -140,7 +140,7 @@ public final class JobfleetHttpClient implements AutoCloseable {
      * @throws JobNotFoundException when there is no such job
      * @throws ApiException {@code stream_ended} when the stream broke {@code maxTries} times, or an
      *     error answer
-     * @throws InterruptedException when the thread is interrupted between two streams
+     * @throws InterruptedException when the thread is interrupted (the stream is hung up)
      */
     public void events(String queue, String id, Consumer<JobEvent> onEvent) throws InterruptedException {
         follow(queue, id, onEvent, stream -> {});
