@@ -5,13 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.internal.redis.Keys;
-import io.jobfleet.common.internal.redis.Redis;
-import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.internal.redis.TestRedis;
-import io.jobfleet.worker.Handlers;
-import io.jobfleet.worker.Worker;
-import io.jobfleet.worker.WorkerConfig;
-import io.jobfleet.worker.demo.SleepHandler;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,8 +28,7 @@ class JobEventsTest extends ApiTestBase {
     private static final String Q = "events";
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    private Redis workerPool;
-    private Worker worker;
+    private SleepWorker worker;
 
     /** One SSE event; {@code id} is null for events without one (position). */
     record Event(String id, String type, String data) {
@@ -50,10 +43,8 @@ class JobEventsTest extends ApiTestBase {
 
     @AfterEach
     void stopWorker() {
-        if (worker != null) worker.stop();
-        if (workerPool != null) workerPool.close();
+        if (worker != null) worker.close();
         worker = null;
-        workerPool = null;
     }
 
     @Test
@@ -198,16 +189,7 @@ class JobEventsTest extends ApiTestBase {
     }
 
     private void startWorker() {
-        workerPool = Redis.connect(RedisSettings.fromUrl(TestRedis.url(server)).withClientName("events-worker"));
-        WorkerConfig config = WorkerConfig.builder()
-                .id("events-worker")
-                .queues(Q)
-                .concurrency(2)
-                .shutdownGrace(Duration.ofMillis(500))
-                .promoteEvery(Duration.ofMillis(20))
-                .build();
-        worker = new Worker(workerPool, config, new Handlers().add(new SleepHandler()));
-        worker.start();
+        worker = new SleepWorker(TestRedis.url(server), "events-worker", Q);
     }
 
     /** The ids of the job's event stream as Redis holds it. */
