@@ -16,10 +16,10 @@ import java.util.zip.CRC32;
 
 /**
  * The partition layout of the fleet's queues: the hash {@code jobfleet:partitions} (queue ->
- * count), read about once a second per process and shared by every store on one {@link Redis}
- * (which owns it);
- * a layout older than {@link #MAX_AGE_MS} is never used. A queue without an entry has one
- * partition, its plain keys. Picks the partition of a new job: by the hash of its idempotency key,
+ * count), read about once a second per process and shared by every store on one {@link Redis},
+ * which owns it; a layout older than {@link #MAX_AGE_MS} is never used. A queue without an entry
+ * has one partition, its plain keys. {@link #each} and {@link #sum} run an action on every
+ * partition a name covers: the one fan-out the stores use. Picks the partition of a new job: by the hash of its idempotency key,
  * else of its client-made id (one key or id, one partition, so the check for it stays one script
  * in one slot), else round robin. A shrink retires the dropped partitions first, so a producer
  * with an older layout is refused there and picks again. Thread-safe.
