@@ -7,6 +7,8 @@ import io.jobfleet.common.internal.job.ClaimedJob;
 import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.internal.redis.Partitions;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
@@ -31,6 +33,7 @@ class PartitionsIT {
     static EmbeddedRedis server;
     static Redis redis;
     static JobStore store;
+    static Leases leases;
     static QueueStore queues;
 
     @BeforeAll
@@ -38,6 +41,7 @@ class PartitionsIT {
         server = TestRedis.start();
         redis = TestRedis.connect(server);
         store = new JobStore(redis, Retention.DEFAULT);
+        leases = new Leases(redis, Retention.DEFAULT);
         queues = new QueueStore(redis);
     }
 
@@ -85,9 +89,9 @@ class PartitionsIT {
         // two jobs of each partition die
         List<String> dead = new ArrayList<>();
         for (String physical : queues.physical(q)) {
-            for (ClaimedJob job :
-                    store.claim(physical, 2, Duration.ofMinutes(5), "w").jobs()) {
-                store.fail(job, AttemptError.of(1, new IllegalStateException("boom"), "w"), -1, 5, "dead");
+            for (ClaimedJob job : leases.claim(Partition.parse(physical), 2, Duration.ofMinutes(5), "w")
+                    .jobs()) {
+                leases.fail(job, AttemptError.of(1, new IllegalStateException("boom"), "w"), -1, 5, "dead");
                 dead.add(job.id());
             }
         }

@@ -5,7 +5,8 @@ import static io.jobfleet.worker.RedisCalls.CALLS;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.job.ReportStatus;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +46,7 @@ final class Acker implements Runnable {
         volatile boolean inFlight;
     }
 
-    private final JobStore store;
+    private final Leases store;
     private final Consumer<RunningJob> onRecorded;
     private final WorkerMetrics metrics;
     private final Outage outage;
@@ -54,7 +55,7 @@ final class Acker implements Runnable {
     private volatile boolean stopping;
     private volatile long giveUpAtNanos = Long.MAX_VALUE;
 
-    Acker(JobStore store, Outage outage, Consumer<RunningJob> onRecorded, WorkerMetrics metrics) {
+    Acker(Leases store, Outage outage, Consumer<RunningJob> onRecorded, WorkerMetrics metrics) {
         this.metrics = metrics;
         this.store = store;
         this.outage = outage;
@@ -162,12 +163,12 @@ final class Acker implements Runnable {
 
     /** One script call for one partition; true when the batch is settled (recorded or given up). */
     private boolean ack(String queue, Backlog backlog, List<Done> batch) {
-        List<JobStore.Ack> acks = new ArrayList<>(batch.size());
+        List<Leases.Ack> acks = new ArrayList<>(batch.size());
         for (Done d : batch)
-            acks.add(new JobStore.Ack(d.run().job.id(), d.run().job.token(), d.result()));
+            acks.add(new Leases.Ack(d.run().job.id(), d.run().job.token(), d.result()));
         List<ReportStatus> statuses;
         try {
-            statuses = store.ack(queue, acks);
+            statuses = store.ack(Partition.parse(queue), acks);
             outage.up(queue);
             backlog.failures = 0;
         } catch (RedisUnavailableException e) {

@@ -2,7 +2,8 @@ package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.job.ClaimedJob;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,7 +37,7 @@ final class Fetcher implements Runnable {
     static final Duration SUSPECT_DRAIN = Duration.ofSeconds(5);
 
     private final WorkerConfig config;
-    private final JobStore store;
+    private final Leases store;
     private final Processor processor;
     private final Semaphore slots;
     private final Wake wake;
@@ -59,7 +60,7 @@ final class Fetcher implements Runnable {
 
     Fetcher(
             WorkerConfig config,
-            JobStore store,
+            Leases store,
             Processor processor,
             Semaphore slots,
             Wake wake,
@@ -128,7 +129,7 @@ final class Fetcher implements Runnable {
 
     /** Claims from the queue's partitions in turn, starting one partition further each round. */
     private int claimPartitions(String queue, int max) {
-        List<String> partitions;
+        List<Partition> partitions;
         try {
             partitions = layout.partitions(queue);
         } catch (RedisUnavailableException e) {
@@ -145,19 +146,20 @@ final class Fetcher implements Runnable {
     }
 
     /**
-     * One claim from one physical queue; returns how many jobs it claimed, each now holding a
+     * One claim from one partition; returns how many jobs it claimed, each now holding a
      * slot. A failure is this partition's alone: logged, counted and backed off, never thrown.
      */
-    private int claim(String queue, int max) {
+    private int claim(Partition partition, int max) {
+        String queue = partition.name(); // the partition's state here is kept by its physical name
         long now = System.currentTimeMillis();
         Long until = pausedUntil.get(queue);
         if (until != null && until > now) return 0;
         Long retryAt = failedUntil.get(queue);
         if (retryAt != null && retryAt > now) return 0;
-        JobStore.Claim claim;
+        Leases.Claim claim;
         long began = System.nanoTime();
         try {
-            claim = store.claim(queue, max, config.lease(), config.id());
+            claim = store.claim(partition, max, config.lease(), config.id());
             lastClaimOkNanos = System.nanoTime();
             outage.up(queue);
             failures.remove(queue);
@@ -273,14 +275,15 @@ final class Fetcher implements Runnable {
         long now = System.currentTimeMillis();
         Set<String> open = new LinkedHashSet<>();
         long wait = IDLE_WAIT_MS;
-        List<String> physical;
+        List<Partition> all;
         try {
-            physical = layout.physical();
+            all = layout.all();
         } catch (RedisUnavailableException e) {
             Thread.sleep(Backoff.delayMs(1));
             return;
         }
-        for (String queue : physical) {
+        for (Partition partition : all) {
+            String queue = partition.name();
             Long until = pausedUntil.get(queue);
             Long retryAt = failedUntil.get(queue);
             if (retryAt != null && retryAt > now) wait = Math.min(wait, retryAt - now);

@@ -5,7 +5,7 @@ import io.jobfleet.common.error.JobCancelledException;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.job.ClaimedJob;
 import io.jobfleet.common.internal.job.Json;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -18,11 +18,11 @@ public final class JobContext {
     static final long PROGRESS_RETRY_MS = 1_000;
 
     private final ClaimedJob job;
-    private final JobStore store;
+    private final Leases store;
     private final int maxReportBytes;
     private volatile String stopReason;
 
-    JobContext(ClaimedJob job, JobStore store, int maxReportBytes) {
+    JobContext(ClaimedJob job, Leases store, int maxReportBytes) {
         this.job = job;
         this.store = store;
         this.maxReportBytes = maxReportBytes;

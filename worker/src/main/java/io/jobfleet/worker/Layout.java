@@ -1,6 +1,7 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
+import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.internal.redis.Partitions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,18 +17,18 @@ import java.util.Set;
 final class Layout {
     private final Partitions partitions;
     private final Set<String> queues;
-    private volatile Map<String, List<String>> last = Map.of();
+    private volatile Map<String, List<Partition>> last = Map.of();
 
     Layout(Partitions partitions, Set<String> queues) {
         this.partitions = partitions;
         this.queues = queues;
     }
 
-    /** Queue -> its partitions' physical names ({@code q}, {@code q~1}, ...). */
-    Map<String, List<String>> current() {
+    /** Queue -> its partitions ({@code q}, {@code q~1}, ...). */
+    Map<String, List<Partition>> current() {
         try {
-            Map<String, List<String>> now = new LinkedHashMap<>();
-            for (String queue : queues) now.put(queue, partitions.physical(queue));
+            Map<String, List<Partition>> now = new LinkedHashMap<>();
+            for (String queue : queues) now.put(queue, partitions.list(queue));
             last = now;
             return now;
         } catch (RedisUnavailableException e) {
@@ -36,13 +37,13 @@ final class Layout {
         }
     }
 
-    List<String> partitions(String queue) {
+    List<Partition> partitions(String queue) {
         return current().get(queue);
     }
 
     /** Every partition of every queue. */
-    List<String> physical() {
-        List<String> all = new ArrayList<>();
+    List<Partition> all() {
+        List<Partition> all = new ArrayList<>();
         current().values().forEach(all::addAll);
         return all;
     }

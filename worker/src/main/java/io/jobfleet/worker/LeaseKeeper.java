@@ -4,7 +4,8 @@ import static io.jobfleet.worker.RedisCalls.CALLS;
 
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.job.Names;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -24,14 +25,14 @@ final class LeaseKeeper implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
 
     private final WorkerConfig config;
-    private final JobStore store;
+    private final Leases store;
     private final Processor processor;
     private final Outage outage;
     private final AtomicLong leasesLost = new AtomicLong();
     private final WorkerMetrics metrics;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-    LeaseKeeper(WorkerConfig config, JobStore store, Processor processor, Outage outage, WorkerMetrics metrics) {
+    LeaseKeeper(WorkerConfig config, Leases store, Processor processor, Outage outage, WorkerMetrics metrics) {
         this.metrics = metrics;
         this.config = config;
         this.store = store;
@@ -64,7 +65,7 @@ final class LeaseKeeper implements Runnable {
 
     private void renew(String queue, Map<String, Long> tokens) {
         try {
-            Map<String, String> notRenewed = store.renew(queue, config.lease(), tokens);
+            Map<String, String> notRenewed = store.renew(Partition.parse(queue), config.lease(), tokens);
             outage.up(queue);
             notRenewed.forEach((id, status) -> {
                 RunningJob run = processor.get(id);

@@ -1,8 +1,8 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.internal.job.Names;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.internal.redis.QueueStore;
 import java.util.List;
 import org.slf4j.Logger;
@@ -22,19 +22,14 @@ final class Maintenance {
     static final long BUDGET_MS = 200;
 
     private final WorkerConfig config;
-    private final JobStore store;
+    private final Leases store;
     private final QueueStore queues;
     private final Outage outage;
     private final WorkerMetrics metrics;
     private final Layout layout;
 
     Maintenance(
-            WorkerConfig config,
-            JobStore store,
-            QueueStore queues,
-            Layout layout,
-            Outage outage,
-            WorkerMetrics metrics) {
+            WorkerConfig config, Leases store, QueueStore queues, Layout layout, Outage outage, WorkerMetrics metrics) {
         this.layout = layout;
         this.metrics = metrics;
         this.config = config;
@@ -45,35 +40,35 @@ final class Maintenance {
 
     /** Returns true when a backlog is left for the next run (the budget ran out first). */
     boolean promote() {
-        return guarded("promote", (queue, deadline) -> {
+        return guarded("promote", (partition, deadline) -> {
             boolean full;
             do {
-                full = store.promote(queue, BATCH).count() == BATCH;
+                full = store.promote(partition, BATCH).count() == BATCH;
             } while (full && System.nanoTime() < deadline);
             return full;
         });
     }
 
     boolean reap() {
-        return guarded("reap", (queue, deadline) -> {
-            JobStore.Reaped reaped;
+        return guarded("reap", (partition, deadline) -> {
+            Leases.Reaped reaped;
             do {
-                reaped = store.reap(queue, BATCH, config.poisonLimit());
+                reaped = store.reap(partition, BATCH, config.poisonLimit());
                 if (!reaped.ids().isEmpty())
                     metrics.orphansRecovered
-                            .labelValues(Names.logical(queue))
+                            .labelValues(partition.queue())
                             .inc(reaped.ids().size());
                 if (reaped.requeued() > 0) {
                     log.warn(
                             "recovered {} jobs of queue {} whose worker stopped renewing their leases: back in pending",
                             reaped.requeued(),
-                            queue);
+                            partition);
                 }
                 if (reaped.dead() > 0) {
                     log.warn(
                             "{} jobs of queue {} are dead as poison: their lease expired {} times",
                             reaped.dead(),
-                            queue,
+                            partition,
                             config.poisonLimit());
                 }
             } while (reaped.ids().size() == BATCH && System.nanoTime() < deadline);
@@ -82,15 +77,16 @@ final class Maintenance {
     }
 
     boolean expireDead() {
-        return guarded("dead-job retention", (queue, deadline) -> {
+        return guarded("dead-job retention", (partition, deadline) -> {
             int deleted;
             do {
-                deleted = queues.expireDead(queue, config.retention().dead().toMillis(), BATCH);
+                deleted = queues.expireDead(
+                        partition.name(), config.retention().dead().toMillis(), BATCH);
                 if (deleted > 0) {
                     log.info(
                             "deleted {} dead jobs of queue {} older than the retention of {} (counted as deadExpired)",
                             deleted,
-                            queue,
+                            partition,
                             config.retention().dead());
                 }
             } while (deleted == BATCH && System.nanoTime() < deadline);
@@ -98,25 +94,26 @@ final class Maintenance {
         });
     }
 
-    /** One queue's share of a task: runs until done or until {@code deadline} (System.nanoTime()); true if work is left. */
+    /** One partition's share of a task: runs until done or until {@code deadline} (System.nanoTime()); true if work is left. */
     private interface PerQueue {
-        boolean run(String queue, long deadline);
+        boolean run(Partition partition, long deadline);
     }
 
     /** Runs {@code perQueue} on every partition of every queue of this worker; one failing does not stop the rest. */
     private boolean guarded(String task, PerQueue perQueue) {
-        List<String> physical;
+        List<Partition> all;
         try {
-            physical = layout.physical();
+            all = layout.all();
         } catch (RedisUnavailableException e) {
             outage.down("server", e);
             return false;
         }
         boolean left = false;
-        for (String queue : physical) {
+        for (Partition partition : all) {
+            String queue = partition.name();
             if (outage.coolingDown(queue)) continue; // its shard failed just now: tried again after its backoff
             try {
-                left |= perQueue.run(queue, System.nanoTime() + BUDGET_MS * 1_000_000);
+                left |= perQueue.run(partition, System.nanoTime() + BUDGET_MS * 1_000_000);
                 outage.up(queue);
             } catch (RedisUnavailableException e) {
                 outage.down(queue, e);

@@ -9,7 +9,7 @@ import io.jobfleet.common.error.StaleLeaseException;
 import io.jobfleet.common.internal.job.ClaimedJob;
 import io.jobfleet.common.internal.job.FailOutcome;
 import io.jobfleet.common.internal.job.Json;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.RetryPolicy;
 import java.time.Duration;
@@ -37,7 +37,7 @@ final class Processor {
     static final String UNKNOWN_TYPE = "(unknown)";
 
     private final WorkerConfig config;
-    private final JobStore store;
+    private final Leases store;
     private final Handlers handlers;
     private final Breakers breakers;
     private final Retry redisRetry;
@@ -49,7 +49,7 @@ final class Processor {
 
     Processor(
             WorkerConfig config,
-            JobStore store,
+            Leases store,
             Handlers handlers,
             Retry redisRetry,
             ScheduledExecutorService timers,

@@ -2,7 +2,8 @@ package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisOutOfMemoryException;
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import java.time.Duration;
 
 /**
@@ -13,14 +14,16 @@ import java.time.Duration;
 final class QueueWaiter implements Runnable {
     private static final Duration BLOCK = Duration.ofSeconds(2);
 
+    private final Partition partition;
     private final String queue;
-    private final JobStore store;
+    private final Leases store;
     private final Wake wake;
     private final Outage outage;
     private volatile boolean running = true;
 
-    QueueWaiter(String queue, JobStore store, Wake wake, Outage outage) {
-        this.queue = queue;
+    QueueWaiter(Partition partition, Leases store, Wake wake, Outage outage) {
+        this.partition = partition;
+        this.queue = partition.name();
         this.store = store;
         this.wake = wake;
         this.outage = outage;
@@ -36,7 +39,7 @@ final class QueueWaiter implements Runnable {
         while (running) {
             try {
                 wake.awaitArmed(queue);
-                boolean hasJobs = store.awaitJobs(queue, BLOCK);
+                boolean hasJobs = store.awaitJobs(partition, BLOCK);
                 outage.up(queue);
                 failures = 0;
                 if (hasJobs) wake.signal();

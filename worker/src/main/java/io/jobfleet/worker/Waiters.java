@@ -1,7 +1,8 @@
 package io.jobfleet.worker;
 
 import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
 final class Waiters {
     private static final Logger log = LoggerFactory.getLogger(Waiters.class);
 
-    private final JobStore store;
+    private final Leases store;
     private final Wake wake;
     private final Outage outage;
     private final Layout layout;
@@ -28,7 +29,7 @@ final class Waiters {
     private final AtomicBoolean warnedPool = new AtomicBoolean();
     private volatile boolean stopped;
 
-    Waiters(JobStore store, Wake wake, Outage outage, Layout layout, int poolSize) {
+    Waiters(Leases store, Wake wake, Outage outage, Layout layout, int poolSize) {
         this.store = store;
         this.wake = wake;
         this.outage = outage;
@@ -38,9 +39,9 @@ final class Waiters {
 
     void sync() {
         if (stopped) return;
-        List<String> physical;
+        List<Partition> physical;
         try {
-            physical = layout.physical();
+            physical = layout.all();
         } catch (RedisUnavailableException e) {
             return; // the layout is read again at the next tick
         }
@@ -54,10 +55,11 @@ final class Waiters {
                     spare,
                     physical.size() + 4);
         }
-        List<String> wanted = physical.subList(0, Math.min(spare, physical.size()));
-        for (String queue : wanted) {
-            waiters.computeIfAbsent(queue, q -> {
-                QueueWaiter waiter = new QueueWaiter(q, store, wake, outage);
+        List<Partition> wantedPartitions = physical.subList(0, Math.min(spare, physical.size()));
+        List<String> wanted = wantedPartitions.stream().map(Partition::name).toList();
+        for (Partition partition : wantedPartitions) {
+            waiters.computeIfAbsent(partition.name(), q -> {
+                QueueWaiter waiter = new QueueWaiter(partition, store, wake, outage);
                 threads.put(
                         q, Thread.ofPlatform().daemon().name("jobfleet-waiter").start(waiter));
                 return waiter;

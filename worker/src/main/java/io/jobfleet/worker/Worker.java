@@ -4,7 +4,7 @@ import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.metrics.QueueGauges;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.internal.redis.Partitions;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
@@ -37,7 +37,7 @@ public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
     private final WorkerConfig config;
-    private final JobStore store;
+    private final Leases store;
     private final WorkerRegistry registry;
     private final WorkerMetrics metrics;
     private final Outage outage;
@@ -73,7 +73,7 @@ public final class Worker implements AutoCloseable {
         this.config = config;
         this.metrics = new WorkerMetrics(new PrometheusRegistry());
         this.outage = new Outage(metrics);
-        this.store = new JobStore(redis, config.retention());
+        this.store = new Leases(redis, config.retention());
         this.registry = new WorkerRegistry(redis);
         this.slots = new Semaphore(config.concurrency());
         this.timers = Executors.newScheduledThreadPool(

@@ -8,7 +8,8 @@ import io.jobfleet.common.error.StaleLeaseException;
 import io.jobfleet.common.internal.job.ClaimedJob;
 import io.jobfleet.common.internal.job.FailOutcome;
 import io.jobfleet.common.internal.job.ReportStatus;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
@@ -90,32 +91,42 @@ class FencedAckTest extends WorkerTestBase {
     @Test
     void aStaleOwnerIsRefusedEveryReport() {
         String id = enqueue(NewJob.of(Q, "noop", payload()));
-        ClaimedJob a = store.claim(Q, 1, Duration.ofMillis(100), "A").jobs().get(0);
+        ClaimedJob a = leases.claim(Partition.parse(Q), 1, Duration.ofMillis(100), "A")
+                .jobs()
+                .get(0);
         Await.until(
                 Duration.ofSeconds(10),
                 "A's lease to be reaped",
-                () -> store.reap(Q, 10, 3).requeued() == 1);
-        ClaimedJob b = store.claim(Q, 1, Duration.ofSeconds(30), "B").jobs().get(0);
+                () -> leases.reap(Partition.parse(Q), 10, 3).requeued() == 1);
+        ClaimedJob b = leases.claim(Partition.parse(Q), 1, Duration.ofSeconds(30), "B")
+                .jobs()
+                .get(0);
         assertThat(b.token()).isGreaterThan(a.token());
 
-        assertThat(store.renew(Q, Duration.ofSeconds(30), Map.of(id, a.token())))
+        assertThat(leases.renew(Partition.parse(Q), Duration.ofSeconds(30), Map.of(id, a.token())))
                 .containsEntry(id, "lost");
-        assertThat(store.progress(a, JsonNodeFactory.instance.numberNode(50))).isFalse();
-        assertThat(store.recordStep(a, "s1", "\"a\"")).isFalse();
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
+        assertThat(leases.progress(a, JsonNodeFactory.instance.numberNode(50))).isFalse();
+        assertThat(leases.recordStep(a, "s1", "\"a\"")).isFalse();
+        assertThat(leases.ack(
+                        Partition.parse(Q),
+                        List.of(new Leases.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
                 .containsExactly(ReportStatus.STALE);
-        assertThatThrownBy(() -> store.fail(a, AttemptError.of(1, new RuntimeException("A"), "A"), 10, 5, "dead"))
+        assertThatThrownBy(() -> leases.fail(a, AttemptError.of(1, new RuntimeException("A"), "A"), 10, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class);
-        assertThatThrownBy(() -> store.release(a, Duration.ZERO)).isInstanceOf(StaleLeaseException.class);
+        assertThatThrownBy(() -> leases.release(a, Duration.ZERO)).isInstanceOf(StaleLeaseException.class);
         assertThat(job(Q, id).state()).isEqualTo(JobState.ACTIVE);
         assertThat(job(Q, id).worker()).isEqualTo("B");
 
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, b.token(), JsonNodeFactory.instance.textNode("B")))))
+        assertThat(leases.ack(
+                        Partition.parse(Q),
+                        List.of(new Leases.Ack(id, b.token(), JsonNodeFactory.instance.textNode("B")))))
                 .containsExactly(ReportStatus.RECORDED);
         // A reports again after B's outcome: still refused, B's outcome stands
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
+        assertThat(leases.ack(
+                        Partition.parse(Q),
+                        List.of(new Leases.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
                 .containsExactly(ReportStatus.STALE);
-        assertThatThrownBy(() -> store.fail(a, AttemptError.of(1, new RuntimeException("A"), "A"), 10, 5, "dead"))
+        assertThatThrownBy(() -> leases.fail(a, AttemptError.of(1, new RuntimeException("A"), "A"), 10, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class);
         JobRecord record = job(Q, id);
         assertThat(record.state()).isEqualTo(JobState.SUCCEEDED);
@@ -127,17 +138,23 @@ class FencedAckTest extends WorkerTestBase {
     @Test
     void aStaleSuccessDoesNotOverwriteTheNewOwnersFailure() {
         String id = enqueue(NewJob.of(Q, "noop", payload()));
-        ClaimedJob a = store.claim(Q, 1, Duration.ofMillis(100), "A").jobs().get(0);
+        ClaimedJob a = leases.claim(Partition.parse(Q), 1, Duration.ofMillis(100), "A")
+                .jobs()
+                .get(0);
         Await.until(
                 Duration.ofSeconds(10),
                 "A's lease to be reaped",
-                () -> store.reap(Q, 10, 3).requeued() == 1);
-        ClaimedJob b = store.claim(Q, 1, Duration.ofSeconds(30), "B").jobs().get(0);
+                () -> leases.reap(Partition.parse(Q), 10, 3).requeued() == 1);
+        ClaimedJob b = leases.claim(Partition.parse(Q), 1, Duration.ofSeconds(30), "B")
+                .jobs()
+                .get(0);
         FailOutcome outcome =
-                store.fail(b, AttemptError.of(2, new IllegalStateException("B failed"), "B"), 60_000, 5, "x");
+                leases.fail(b, AttemptError.of(2, new IllegalStateException("B failed"), "B"), 60_000, 5, "x");
         assertThat(outcome.kind()).isEqualTo(FailOutcome.Kind.RETRY);
 
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
+        assertThat(leases.ack(
+                        Partition.parse(Q),
+                        List.of(new Leases.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
                 .containsExactly(ReportStatus.STALE);
         JobRecord record = job(Q, id);
         assertThat(record.state()).isEqualTo(JobState.SCHEDULED);

@@ -3,6 +3,7 @@ package io.jobfleet.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
@@ -30,7 +31,7 @@ class LeaseStarvationTest extends WorkerTestBase {
     void aHousekeepingBacklogNeverDelaysARenewalPastTheLease() throws InterruptedException {
         // 10,000 leases that have run out: claimed by a worker that is gone
         enqueueMany(BACKLOG, "noop", payload(), 10_000);
-        for (int i = 0; i < 10; i++) store.claim(BACKLOG, 1_000, Duration.ofMillis(1), "gone");
+        for (int i = 0; i < 10; i++) leases.claim(Partition.parse(BACKLOG), 1_000, Duration.ofMillis(1), "gone");
         // 100,000 due jobs in the scheduled set (retries whose backoff is over)
         List<NewJob> batch = new ArrayList<>();
         for (int i = 0; i < 100_000; i++) {
@@ -63,7 +64,7 @@ class LeaseStarvationTest extends WorkerTestBase {
         java.util.concurrent.atomic.AtomicBoolean reaping = new java.util.concurrent.atomic.AtomicBoolean(true);
         Thread fleet = Thread.ofPlatform().daemon().start(() -> {
             while (reaping.get()) {
-                store.reap(LIVE, 100, WorkerConfig.DEFAULT_POISON_LIMIT);
+                leases.reap(Partition.parse(LIVE), 100, WorkerConfig.DEFAULT_POISON_LIMIT);
                 Await.pause(20);
             }
         });

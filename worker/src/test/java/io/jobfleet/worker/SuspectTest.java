@@ -3,6 +3,7 @@ package io.jobfleet.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
@@ -36,7 +37,7 @@ class SuspectTest extends WorkerTestBase {
                     .isEqualTo(137);
         }
         Await.pause(1_200); // both leases run out
-        store.reap(Q, 10, WorkerConfig.DEFAULT_POISON_LIMIT);
+        leases.reap(Partition.parse(Q), 10, WorkerConfig.DEFAULT_POISON_LIMIT);
         assertThat(job(Q, innocent).state()).isEqualTo(JobState.QUEUED);
         assertThat(job(Q, innocent).expiries())
                 .as("not blamed for a crash it was not running in")
@@ -60,7 +61,7 @@ class SuspectTest extends WorkerTestBase {
                                         && counts(Q).scheduled() == 0));
             }
             Await.pause(1_200);
-            store.reap(Q, 10, WorkerConfig.DEFAULT_POISON_LIMIT);
+            leases.reap(Partition.parse(Q), 10, WorkerConfig.DEFAULT_POISON_LIMIT);
         }
         assertThat(job(Q, poison).state()).isEqualTo(JobState.DEAD);
         assertThat(job(Q, poison).deadReason()).startsWith("poison");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.internal.redis.RedisSettings;
@@ -32,6 +33,7 @@ abstract class WorkerTestBase {
     protected EmbeddedRedis server;
     protected Redis redis;
     protected JobStore store;
+    protected Leases leases;
     protected QueueStore queues;
     private final List<Worker> workers = new ArrayList<>();
     private final List<Redis> pools = new ArrayList<>();
@@ -57,6 +59,7 @@ abstract class WorkerTestBase {
     void cleanSlate() {
         TestRedis.flush(redis);
         store = new JobStore(redis, Retention.DEFAULT);
+        leases = new Leases(redis, Retention.DEFAULT);
         queues = new QueueStore(redis);
     }
 

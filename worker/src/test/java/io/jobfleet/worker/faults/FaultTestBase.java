@@ -6,6 +6,7 @@ import io.jobfleet.common.internal.job.Names;
 import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.Keys;
+import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.internal.redis.RedisSettings;
@@ -34,6 +35,7 @@ abstract class FaultTestBase {
     protected EmbeddedRedis server;
     protected Redis redis;
     protected JobStore store;
+    protected Leases leases;
     protected Path history;
     private final List<ChildWorker> children = new ArrayList<>();
 
@@ -42,6 +44,7 @@ abstract class FaultTestBase {
         server = TestRedis.start();
         redis = Redis.connect(RedisSettings.fromUrl(server.url()).withPoolSize(16));
         store = new JobStore(redis, Retention.DEFAULT);
+        leases = new Leases(redis, Retention.DEFAULT);
         history = Files.createTempDirectory("jobfleet-history-");
     }
 

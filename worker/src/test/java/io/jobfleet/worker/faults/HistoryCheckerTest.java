@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.jobfleet.common.internal.job.ClaimedJob;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.NewJob;
 import java.time.Duration;
@@ -22,10 +23,11 @@ class HistoryCheckerTest extends FaultTestBase {
         for (String key : List.of("k1", "k2", "k3", "k4")) {
             store.enqueue(job(key).withIdempotencyKey(key).withId("id-" + key));
         }
-        Map<String, ClaimedJob> claimed = store.claim(Q, 10, Duration.ofMinutes(1), "w").jobs().stream()
-                .collect(Collectors.toMap(ClaimedJob::id, j -> j));
+        Map<String, ClaimedJob> claimed =
+                leases.claim(Partition.parse(Q), 10, Duration.ofMinutes(1), "w").jobs().stream()
+                        .collect(Collectors.toMap(ClaimedJob::id, j -> j));
         assertThat(claimed).hasSize(4);
-        store.ack(Q, List.of(ack(claimed.get("id-k1")), ack(claimed.get("id-k4"))));
+        leases.ack(Partition.parse(Q), List.of(ack(claimed.get("id-k1")), ack(claimed.get("id-k4"))));
         store.cancel(Q, "id-k3"); // acknowledged, then cancelled: lost
         // id-k2 stays active: stuck; a second job under k4 (its key dropped): a split key, and stuck
         store.enqueue(job("k4").withId("id-k4b"));
@@ -70,15 +72,16 @@ class HistoryCheckerTest extends FaultTestBase {
         for (String key : List.of("poison-1", "poison-2", "k1", "k2")) {
             store.enqueue(job(key).withIdempotencyKey(key).withId("id-" + key));
         }
-        Map<String, ClaimedJob> claimed = store.claim(Q, 10, Duration.ofMinutes(1), "w").jobs().stream()
-                .collect(Collectors.toMap(ClaimedJob::id, j -> j));
+        Map<String, ClaimedJob> claimed =
+                leases.claim(Partition.parse(Q), 10, Duration.ofMinutes(1), "w").jobs().stream()
+                        .collect(Collectors.toMap(ClaimedJob::id, j -> j));
         assertThat(claimed).hasSize(4);
-        store.ack(Q, List.of(ack(claimed.get("id-k1"))));
+        leases.ack(Partition.parse(Q), List.of(ack(claimed.get("id-k1"))));
         // poison-1 and the innocent k2 end DEAD; poison-2 (meant to die) succeeds instead
         for (String id : List.of("id-poison-1", "id-k2")) {
-            store.fail(claimed.get(id), AttemptError.of(1, new IllegalStateException("boom"), "w"), -1, 1, "test");
+            leases.fail(claimed.get(id), AttemptError.of(1, new IllegalStateException("boom"), "w"), -1, 1, "test");
         }
-        store.ack(Q, List.of(ack(claimed.get("id-poison-2"))));
+        leases.ack(Partition.parse(Q), List.of(ack(claimed.get("id-poison-2"))));
 
         try (HistoryLog producer = new HistoryLog(history.resolve("producer-1.log"))) {
             for (String key : List.of("poison-1", "poison-2", "k1", "k2")) {
@@ -113,7 +116,7 @@ class HistoryCheckerTest extends FaultTestBase {
                 Q, FaultWorker.TYPE, JsonNodeFactory.instance.objectNode().put("key", key));
     }
 
-    private static JobStore.Ack ack(ClaimedJob job) {
-        return new JobStore.Ack(job.id(), job.token(), null);
+    private static Leases.Ack ack(ClaimedJob job) {
+        return new Leases.Ack(job.id(), job.token(), null);
     }
 }

@@ -23,10 +23,12 @@ public final class DeadLetters {
 
     private final Redis redis;
     private final QueueStore queues;
+    private final Partitions partitions;
 
     public DeadLetters(Redis redis) {
         this.redis = redis;
         this.queues = new QueueStore(redis);
+        this.partitions = redis.partitions();
     }
 
     /** One dead job, as much as filters and listings need (not its payload or error history). */
@@ -60,10 +62,7 @@ public final class DeadLetters {
     public record Page(List<DeadJob> jobs, long next) {}
 
     public long count(String queue) {
-        long count = 0;
-        for (String physical : queues.physical(queue))
-            count += redis.call(j -> j.zcard(Keys.of(physical).dead()));
-        return count;
+        return partitions.sum(queue, p -> redis.call(j -> j.zcard(p.keys().dead())));
     }
 
     /**
@@ -90,12 +89,15 @@ public final class DeadLetters {
 
     /** Dead job ids from {@code offset}, oldest death first: the cheap walk when no filter needs the records. */
     public List<String> ids(String queue, long offset, int count) {
-        List<String> physical = queues.physical(queue);
-        if (physical.size() == 1) return redis.call(j -> j.zrange(Keys.of(queue).dead(), offset, offset + count - 1));
+        List<Partition> covered = partitions.covering(queue);
+        if (covered.size() == 1) {
+            String dead = covered.get(0).keys().dead();
+            return redis.call(j -> j.zrange(dead, offset, offset + count - 1));
+        }
         List<String> out = new ArrayList<>(count);
         long skip = offset; // the partitions' dead sets one after the other, filled up to count
-        for (String p : physical) {
-            String dead = Keys.of(p).dead();
+        for (Partition p : covered) {
+            String dead = p.keys().dead();
             long size = redis.call(j -> j.zcard(dead));
             if (skip >= size) {
                 skip -= size;
@@ -127,15 +129,15 @@ public final class DeadLetters {
     public List<JobRecord> records(String queue, List<String> ids) {
         List<JobRecord> records = new ArrayList<>(ids.size());
         List<String> left = ids;
-        for (String physical : queues.physical(queue)) { // each partition, for the ids not found yet
+        for (Partition p : partitions.covering(queue)) { // each partition, for the ids not found yet
             if (left.isEmpty()) break;
-            Keys keys = Keys.of(physical);
+            Keys keys = p.keys();
             List<Map<String, String>> hashes =
                     redis.hgetAllMany(left.stream().map(keys::job).toList());
             List<String> missing = new ArrayList<>();
             for (int i = 0; i < left.size(); i++) {
                 if (hashes.get(i).isEmpty()) missing.add(left.get(i));
-                else records.add(JobRecord.fromHash(physical, left.get(i), hashes.get(i)));
+                else records.add(JobRecord.fromHash(p.name(), left.get(i), hashes.get(i)));
             }
             left = missing;
         }
@@ -167,7 +169,7 @@ public final class DeadLetters {
             if (results.get(i).status() != io.jobfleet.common.job.EnqueueResult.Status.NOT_ENQUEUED)
                 moved.add(copies.get(i).id());
         }
-        return new QueueStore(redis).purge(from, moved, "redriven");
+        return queues.purge(from, moved, "redriven");
     }
 
     /** A page of the dead set from {@code offset} (null at the end); an entry is null when its job hash is gone. */
@@ -175,11 +177,11 @@ public final class DeadLetters {
         String max = filter.olderThan() == null
                 ? "+inf"
                 : Long.toString(redis.serverTimeMs() - filter.olderThan().toMillis());
-        List<String> physical = queues.physical(queue);
-        if (physical.size() == 1) return read(Keys.of(physical.get(0)), max, offset, count);
+        List<Partition> covered = partitions.covering(queue);
+        if (covered.size() == 1) return read(covered.get(0).keys(), max, offset, count);
         long skip = offset; // the partitions' dead sets one after the other
-        for (String p : physical) {
-            Keys keys = Keys.of(p);
+        for (Partition p : covered) {
+            Keys keys = p.keys();
             long size = redis.call(j -> j.zcount(keys.dead(), "-inf", max));
             if (skip >= size) {
                 skip -= size;

@@ -4,7 +4,6 @@ import io.jobfleet.common.error.JobfleetException;
 import io.jobfleet.common.error.QueueFullException;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.job.Json;
-import io.jobfleet.common.internal.job.Names;
 import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.NewJob;
@@ -91,7 +90,7 @@ final class Enqueue {
         int n = partitions.count(queue);
         // a partitioned queue: each partition takes its share of the depth limit, checked by its script
         long share = n == 1 || maxDepth <= 0 ? maxDepth : (maxDepth + n - 1) / n;
-        Map<String, List<Integer>> byPartition = new LinkedHashMap<>();
+        Map<Partition, List<Integer>> byPartition = new LinkedHashMap<>();
         for (int i : left) {
             NewJob job = jobs.get(i);
             byPartition
@@ -99,12 +98,11 @@ final class Enqueue {
                     .add(i);
         }
         List<Integer> again = new ArrayList<>();
-        for (Map.Entry<String, List<Integer>> part : byPartition.entrySet()) {
+        for (Map.Entry<Partition, List<Integer>> part : byPartition.entrySet()) {
             List<Integer> at = part.getValue();
             List<EnqueueResult> out;
             try {
-                out = enqueueTo(
-                        Keys.of(part.getKey()), at.stream().map(jobs::get).toList(), share, maxDepth);
+                out = enqueueTo(part.getKey(), at.stream().map(jobs::get).toList(), share, maxDepth);
             } catch (JobfleetException e) { // this partition's jobs only: the others may go in
                 for (int i : at) results[i] = EnqueueResult.notEnqueued(e);
                 continue;
@@ -116,10 +114,11 @@ final class Enqueue {
     }
 
     /**
-     * One enqueue script call: every job goes to this (physical) queue, which holds at most
+     * One enqueue script call: every job goes to this partition, which holds at most
      * {@code share} pending jobs of the queue's {@code maxDepth}. Null when the partition is retired.
      */
-    private List<EnqueueResult> enqueueTo(Keys keys, List<NewJob> jobs, long share, long maxDepth) {
+    private List<EnqueueResult> enqueueTo(Partition partition, List<NewJob> jobs, long share, long maxDepth) {
+        Keys keys = partition.keys();
         List<String> args = new ArrayList<>(3 + jobs.size() * 16);
         args.add(Integer.toString(jobs.size()));
         args.add(Long.toString(retention.idempotency().toMillis()));
@@ -129,7 +128,7 @@ final class Enqueue {
                 Script.ENQUEUE, List.of(keys.pending(), keys.scheduled(), keys.prefix(), keys.retired()), args);
         long first = (Long) out.get(0);
         if (first == Reply.RETIRED) return null;
-        if (first == Reply.QUEUE_FULL) throw new QueueFullException(Names.logical(keys.queue()), maxDepth);
+        if (first == Reply.QUEUE_FULL) throw new QueueFullException(partition.queue(), maxDepth);
         List<EnqueueResult> results = new ArrayList<>(jobs.size());
         for (int i = 0; i < out.size(); i += 2) {
             long status = (Long) out.get(i);

@@ -1,51 +1,25 @@
 package io.jobfleet.common.internal.redis;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.error.IdempotencyConflictException;
 import io.jobfleet.common.error.QueueFullException;
-import io.jobfleet.common.internal.job.ClaimedJob;
-import io.jobfleet.common.internal.job.FailOutcome;
-import io.jobfleet.common.internal.job.Json;
-import io.jobfleet.common.internal.job.ReportStatus;
-import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Every job state transition, each one Lua script run atomically in Redis. The worker, the API
- * and the CLI change jobs only through this class (and {@link QueueStore} for fleet views and the
- * dead-letter queue). Thread-safe. Errors arrive as jobfleet exceptions: a transient Redis
- * failure is a {@link io.jobfleet.common.error.RedisUnavailableException}, which callers retry;
- * every script is safe to run again with the same arguments.
+ * The producer's side of a job: enqueue (single or batch, over the queue's partitions), read and
+ * cancel, each a Lua script run atomically in Redis. A worker's side (claim to ack, reap,
+ * promote) is {@link Leases}; fleet views and the dead-letter queue are {@link QueueStore}.
+ * Thread-safe. Errors arrive as jobfleet exceptions: a transient Redis failure is a
+ * {@link io.jobfleet.common.error.RedisUnavailableException}, which callers retry; every script is
+ * safe to run again with the same arguments.
  */
 public final class JobStore {
-    private static final Logger log = LoggerFactory.getLogger(JobStore.class);
-    /** The fields a claim returns for each job, after its token and attempt number. */
-    private static final List<String> CLAIM_FIELDS = List.of(
-            "type",
-            "payload",
-            "maxAttempts",
-            "timeoutMs",
-            "backoff",
-            "createdAt",
-            "enqueuedAt",
-            "requestId",
-            "traceparent",
-            "idemKey",
-            "expiries",
-            "startedAt");
-
     private final Redis redis;
     private final Retention retention;
     private final Partitions partitions;
@@ -54,19 +28,13 @@ public final class JobStore {
     public JobStore(Redis redis, Retention retention) {
         this.redis = redis;
         this.retention = retention;
-        this.partitions = Partitions.of(redis);
+        this.partitions = redis.partitions();
         this.enqueue = new Enqueue(redis, retention, partitions);
     }
 
     public Retention retention() {
         return retention;
     }
-
-    /** Result of a claim: the jobs now held, or {@code paused} when the queue is paused. */
-    public record Claim(boolean paused, List<ClaimedJob> jobs) {}
-
-    /** A success to record: the job, the lease it ran under and its result (null for none). */
-    public record Ack(String id, long token, JsonNode result) {}
 
     /** Enqueues one job. A reused idempotency key with another payload throws {@link IdempotencyConflictException}. */
     public EnqueueResult enqueue(NewJob job) {
@@ -93,175 +61,13 @@ public final class JobStore {
         return enqueue.registeredQueueCount();
     }
 
-    /** Claims up to {@code max} jobs (QUEUED -> ACTIVE), each leased to {@code worker} for {@code lease}. */
-    public Claim claim(String queue, int max, Duration lease, String worker) {
-        Keys keys = Keys.of(queue);
-        List<String> args = new ArrayList<>(3 + CLAIM_FIELDS.size());
-        args.add(Integer.toString(max));
-        args.add(Long.toString(lease.toMillis()));
-        args.add(worker);
-        args.addAll(CLAIM_FIELDS);
-        List<?> out = (List<?>)
-                redis.run(Script.CLAIM, List.of(keys.pending(), keys.active(), keys.paused(), keys.prefix()), args);
-        if ((Long) out.get(0) == Reply.PAUSED) return new Claim(true, List.of());
-        ClaimReply reply = ClaimReply.read(queue, worker, CLAIM_FIELDS, out);
-        for (ClaimReply.Unreadable job : reply.unreadable()) deadLetterUnreadable(job, worker);
-        return new Claim(false, reply.jobs());
-    }
-
-    /**
-     * A claimed job that cannot be read is made dead at once, alone (fail.lua, non-retryable):
-     * no attempt could ever read it. If even that fails, it stays ACTIVE until its lease runs out
-     * and reap.lua takes it back; the jobs claimed beside it are returned either way.
-     */
-    private void deadLetterUnreadable(ClaimReply.Unreadable job, String worker) {
-        String reason = "unreadable record: " + job.problem();
-        AttemptError error =
-                new AttemptError(job.lease().attempt(), "jobfleet.UnreadableRecord", job.problem(), null, worker, 0);
-        try {
-            fail(job.lease(), error, -1, 1, reason);
-            log.warn(
-                    "job {} in queue {} is dead: {}",
-                    job.lease().id(),
-                    job.lease().queue(),
-                    reason);
-        } catch (RuntimeException e) {
-            log.error(
-                    "job {} in queue {} has an unreadable record ({}) and could not be made dead;"
-                            + " it is taken back when its lease runs out",
-                    job.lease().id(),
-                    job.lease().queue(),
-                    reason,
-                    e);
-        }
-    }
-
-    /** Blocks up to {@code timeout} (at most {@link Redis#MAX_BLOCK}) until the queue has a pending job. */
-    public boolean awaitJobs(String queue, Duration timeout) {
-        return redis.awaitNonEmpty(Keys.of(queue).pending(), timeout);
-    }
-
-    /**
-     * Extends the leases of running jobs (id -> token). Returns the jobs not renewed, each
-     * "cancelled" or "lost"; their handlers should stop, and nothing they report will be recorded.
-     */
-    public Map<String, String> renew(String queue, Duration lease, Map<String, Long> tokens) {
-        if (tokens.isEmpty()) return Map.of();
-        Keys keys = Keys.of(queue);
-        List<String> args = new ArrayList<>(1 + tokens.size() * 2);
-        args.add(Long.toString(lease.toMillis()));
-        tokens.forEach((id, token) -> {
-            args.add(id);
-            args.add(Long.toString(token));
-        });
-        List<?> out = (List<?>) redis.run(Script.RENEW, List.of(keys.active(), keys.prefix()), args);
-        Map<String, String> notRenewed = new HashMap<>();
-        for (int i = 0; i < out.size(); i += 2) notRenewed.put((String) out.get(i), (String) out.get(i + 1));
-        return notRenewed;
-    }
-
-    /** Records successes (ACTIVE -> SUCCEEDED) of jobs of one queue, one round trip for all. */
-    public List<ReportStatus> ack(String queue, List<Ack> acks) {
-        Keys keys = Keys.of(queue);
-        List<String> args = new ArrayList<>(1 + acks.size() * 3);
-        args.add(Long.toString(retention.finished().toMillis()));
-        for (Ack ack : acks) {
-            args.add(ack.id());
-            args.add(Long.toString(ack.token()));
-            args.add(ack.result() == null || ack.result().isNull() ? "" : Json.write(ack.result()));
-        }
-        List<?> out = (List<?>) redis.run(Script.ACK, List.of(keys.active(), keys.prefix(), keys.stats()), args);
-        List<ReportStatus> statuses = new ArrayList<>(out.size());
-        for (Object code : out) statuses.add(Reply.status((Long) code));
-        return statuses;
-    }
-
-    /**
-     * Records a failed attempt: a retry after {@code retryDelayMs}, or dead when the delay is
-     * negative or the job's attempts are spent. Throws {@link io.jobfleet.common.error.StaleLeaseException}
-     * or {@link io.jobfleet.common.error.JobCancelledException} when the outcome is not the caller's to record.
-     */
-    public FailOutcome fail(
-            ClaimedJob job, AttemptError error, long retryDelayMs, int defaultMaxAttempts, String deadReason) {
-        Keys keys = Keys.of(job.queue());
-        List<?> out = (List<?>) redis.run(
-                Script.FAIL,
-                List.of(keys.active(), keys.scheduled(), keys.dead(), keys.job(job.id()), keys.stats(), keys.prefix()),
-                List.of(
-                        job.id(),
-                        Long.toString(job.token()),
-                        Json.write(error),
-                        Long.toString(retryDelayMs),
-                        Integer.toString(defaultMaxAttempts),
-                        Integer.toString(retention.errorsKept()),
-                        deadReason == null ? "" : deadReason));
-        long code = (Long) out.get(0);
-        Reply.check(code, job.queue(), job.id(), job.token(), "fail", out.size() > 1 ? out.get(1) : null);
-        if (code == 0) return FailOutcome.REPEATED;
-        return code == 2 ? FailOutcome.DEAD : FailOutcome.retryAt((Long) out.get(1));
-    }
-
-    /** Hands a running job back without spending its attempt: to pending now, or scheduled after {@code delay}. */
-    public void release(ClaimedJob job, Duration delay) {
-        Keys keys = Keys.of(job.queue());
-        List<?> out = (List<?>) redis.run(
-                Script.RELEASE,
-                List.of(keys.active(), keys.pending(), keys.scheduled(), keys.job(job.id()), keys.prefix()),
-                List.of(job.id(), Long.toString(job.token()), Long.toString(delay.toMillis())));
-        Reply.check(
-                (Long) out.get(0), job.queue(), job.id(), job.token(), "release", out.size() > 1 ? out.get(1) : null);
-    }
-
-    /**
-     * Marks this run of a job one lease expiry short of the poison limit as the one that decides:
-     * if its lease now expires, {@link #reap} makes it DEAD as poison. Unmarked, such a job only
-     * goes back to pending, so it is never blamed for a crash it was not running in. False when
-     * the caller no longer owns the job.
-     */
-    public boolean markSuspect(ClaimedJob job) {
-        Object out = redis.run(
-                Script.SUSPECT, List.of(Keys.of(job.queue()).job(job.id())), List.of(Long.toString(job.token())));
-        return (Long) out == 1;
-    }
-
-    /** Result of one reap: jobs put back in pending, jobs made dead as poison, and their ids. */
-    public record Reaped(long requeued, long dead, List<String> ids) {}
-
-    /** Takes back jobs whose lease ran out; a job expired {@code poisonLimit} times goes to the DLQ. */
-    public Reaped reap(String queue, int limit, int poisonLimit) {
-        Keys keys = Keys.of(queue);
-        List<?> out = (List<?>) redis.run(
-                Script.REAP,
-                List.of(keys.active(), keys.pending(), keys.dead(), keys.prefix(), keys.stats()),
-                List.of(
-                        Integer.toString(limit),
-                        Integer.toString(poisonLimit),
-                        Integer.toString(retention.errorsKept())));
-        List<String> ids = new ArrayList<>();
-        for (int i = 2; i < out.size(); i++) ids.add((String) out.get(i));
-        return new Reaped((Long) out.get(0), (Long) out.get(1), ids);
-    }
-
-    /** Result of one promotion: jobs moved to pending, and when the next one is due (-1: none scheduled). */
-    public record Promoted(long count, long nextDueMs) {}
-
-    /** Moves due scheduled jobs (delays, run-at times, retry backoffs) to pending. */
-    public Promoted promote(String queue, int limit) {
-        Keys keys = Keys.of(queue);
-        List<?> out = (List<?>) redis.run(
-                Script.PROMOTE,
-                List.of(keys.scheduled(), keys.pending(), keys.prefix()),
-                List.of(Integer.toString(limit)));
-        return new Promoted((Long) out.get(0), (Long) out.get(1));
-    }
-
     /**
      * Cancels a queued, scheduled or running job at once; returns the state it was in. A job
      * already cancelled returns CANCELLED; a finished one throws
      * {@link io.jobfleet.common.error.IllegalTransitionException}.
      */
     public JobState cancel(String queue, String id) {
-        Keys keys = Keys.of(locate(queue, id));
+        Keys keys = locate(queue, id).keys();
         List<?> out = (List<?>) redis.run(
                 Script.CANCEL,
                 List.of(
@@ -278,57 +84,26 @@ public final class JobStore {
         return code == 0 ? JobState.CANCELLED : JobState.valueOf((String) out.get(1));
     }
 
-    /** Records a running job's progress. Returns false when the caller no longer owns the job. */
-    public boolean progress(ClaimedJob job, JsonNode progress) {
-        Keys keys = Keys.of(job.queue());
-        Object out = redis.run(
-                Script.PROGRESS,
-                List.of(keys.job(job.id()), keys.prefix()),
-                List.of(Long.toString(job.token()), Json.write(progress), job.id()));
-        return (Long) out == 1;
-    }
-
-    /** A step's recorded result (JSON), if an earlier attempt of this job finished that step. */
-    public Optional<String> step(ClaimedJob job, String stepId) {
-        return Optional.ofNullable(redis.call(j -> j.hget(Keys.of(job.queue()).steps(job.id()), stepId)));
-    }
-
-    /** Records a finished step; false when the caller no longer owns the job. */
-    public boolean recordStep(ClaimedJob job, String stepId, String resultJson) {
-        Keys keys = Keys.of(job.queue());
-        Object out = redis.run(
-                Script.STEP,
-                List.of(keys.job(job.id()), keys.steps(job.id())),
-                List.of(Long.toString(job.token()), stepId, resultJson));
-        return (Long) out >= 0;
-    }
-
     /**
      * The job {@code id} of {@code queue}. For a partitioned queue, its partitions are probed in
      * turn (one round trip each); the record's {@link JobRecord#queue()} is the partition it lives in.
      */
     public Optional<JobRecord> get(String queue, String id) {
-        for (String physical : candidates(queue)) {
-            Map<String, String> fields =
-                    redis.call(j -> j.hgetAll(Keys.of(physical).job(id)));
-            if (!fields.isEmpty()) return Optional.of(JobRecord.fromHash(physical, id, fields));
+        for (Partition p : partitions.covering(queue)) {
+            Map<String, String> fields = redis.call(j -> j.hgetAll(p.keys().job(id)));
+            if (!fields.isEmpty()) return Optional.of(JobRecord.fromHash(p.name(), id, fields));
         }
         return Optional.empty();
     }
 
-    /** The physical queue holding job {@code id}: its partition, or {@code queue} itself when no partition has it. */
-    String locate(String queue, String id) {
-        List<String> candidates = candidates(queue);
-        if (candidates.size() == 1) return queue;
-        for (String physical : candidates) {
-            if (redis.call(j -> j.exists(Keys.of(physical).job(id)))) return physical;
+    /** The partition holding job {@code id}: the one it is found in, else the first {@code queue} covers. */
+    Partition locate(String queue, String id) {
+        List<Partition> covered = partitions.covering(queue);
+        if (covered.size() > 1) {
+            for (Partition p : covered) {
+                if (redis.call(j -> j.exists(p.keys().job(id)))) return p;
+            }
         }
-        return queue;
-    }
-
-    /** A physical name is looked up as given; a queue name covers all of its partitions. */
-    private List<String> candidates(String queue) {
-        if (queue.indexOf(io.jobfleet.common.internal.job.Names.PARTITION_SEPARATOR) >= 0) return List.of(queue);
-        return partitions.physical(queue);
+        return covered.get(0);
     }
 }

@@ -7,15 +7,19 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import java.util.zip.CRC32;
 
 /**
  * The partition layout of the fleet's queues: the hash {@code jobfleet:partitions} (queue ->
- * count), read about once a second per process and shared by every store on one {@link Redis};
- * a layout older than {@link #MAX_AGE_MS} is never used. A queue without an entry has one
- * partition, its plain keys. Picks the partition of a new job: by the hash of its idempotency key,
+ * count), read about once a second per process and shared by every store on one {@link Redis},
+ * which owns it; a layout older than {@link #MAX_AGE_MS} is never used. A queue without an entry
+ * has one partition, its plain keys. {@link #each} and {@link #sum} run an action on every
+ * partition a name covers: the one fan-out the stores use. Picks the partition of a new job: by the hash of its idempotency key,
  * else of its client-made id (one key or id, one partition, so the check for it stays one script
  * in one slot), else round robin. A shrink retires the dropped partitions first, so a producer
  * with an older layout is refused there and picks again. Thread-safe.
@@ -26,32 +30,22 @@ public final class Partitions {
     /** A layout this old is read again by the caller itself, even while another thread is reading it. */
     public static final long MAX_AGE_MS = 2 * REFRESH_MS;
 
-    private static final Map<Redis, Partitions> SHARED = new WeakHashMap<>();
-
-    private final java.lang.ref.WeakReference<Redis> redisRef; // weak: the shared map must not keep a closed Redis
-    private final java.util.concurrent.atomic.AtomicBoolean refreshing =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    private final Redis redis;
+    private final AtomicBoolean refreshing = new AtomicBoolean();
     private final QueueNames<AtomicLong> roundRobin = new QueueNames<>();
     private volatile Map<String, Integer> counts = Map.of();
     private volatile long readAt; // 0: never read
     /** Runs before each read of the layout: a test holds one refresh here to reproduce a slow read. */
     volatile Runnable beforeRead = () -> {};
 
-    private Partitions(Redis redis) {
-        this.redisRef = new java.lang.ref.WeakReference<>(redis);
+    /** Made by {@link Redis} only: one layout per connection. */
+    Partitions(Redis redis) {
+        this.redis = redis;
     }
 
-    private Redis redis() {
-        Redis redis = redisRef.get();
-        if (redis == null) throw new IllegalStateException("the Redis connection of this layout is gone");
-        return redis;
-    }
-
-    /** The layout shared by every store of this connection. */
+    /** The layout shared by every store of this connection ({@link Redis#partitions}). */
     public static Partitions of(Redis redis) {
-        synchronized (SHARED) {
-            return SHARED.computeIfAbsent(redis, Partitions::new);
-        }
+        return redis.partitions();
     }
 
     /** Partition count of {@code queue} (1 when it was never partitioned), at most {@link #MAX_AGE_MS} old. */
@@ -69,12 +63,36 @@ public final class Partitions {
         return counts.getOrDefault(queue, 1);
     }
 
-    /** Physical names of every partition of {@code queue}: {@code q, q~1, ..., q~(n-1)}. */
-    public List<String> physical(String queue) {
+    /** Every partition of {@code queue}: {@code q, q~1, ..., q~(n-1)}. */
+    public List<Partition> list(String queue) {
         int n = count(Names.checkQueue(queue));
-        List<String> names = new ArrayList<>(n);
-        for (int k = 0; k < n; k++) names.add(Names.partition(queue, k));
-        return names;
+        List<Partition> all = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) all.add(new Partition(queue, k));
+        return all;
+    }
+
+    /**
+     * The partitions a name covers: every partition of a queue name, or the one partition a
+     * physical name ({@code q~k}, as a job record's queue) stands for.
+     */
+    public List<Partition> covering(String name) {
+        if (name.indexOf(Names.PARTITION_SEPARATOR) >= 0) return List.of(Partition.parse(name));
+        return list(name);
+    }
+
+    /** {@code action} on each partition {@code name} covers (see {@link #covering}), in order; its results. */
+    public <T> List<T> each(String name, Function<Partition, T> action) {
+        List<Partition> all = covering(name);
+        List<T> out = new ArrayList<>(all.size());
+        for (Partition p : all) out.add(action.apply(p));
+        return out;
+    }
+
+    /** The sum of {@code count} over each partition {@code name} covers. */
+    public long sum(String name, ToLongFunction<Partition> count) {
+        long sum = 0;
+        for (Partition p : covering(name)) sum += count.applyAsLong(p);
+        return sum;
     }
 
     /** Every partitioned queue and its count, read now. */
@@ -87,7 +105,7 @@ public final class Partitions {
     public void refresh() {
         long started = System.currentTimeMillis(); // a read is as old as its start
         beforeRead.run();
-        Map<String, String> raw = redis().call(j -> j.hgetAll(Keys.partitions()));
+        Map<String, String> raw = redis.call(j -> j.hgetAll(Keys.partitions()));
         Map<String, Integer> read = new HashMap<>();
         raw.forEach((queue, n) -> read.put(queue, Integer.parseInt(n)));
         synchronized (this) { // of two overlapping reads, the one started last wins
@@ -97,11 +115,11 @@ public final class Partitions {
         }
     }
 
-    /** The physical queue a new job goes to: by its idempotency key's hash, else its id's, else round robin. */
-    public String pick(String queue, String idempotencyKey, String id) {
+    /** The partition a new job goes to: by its idempotency key's hash, else its id's, else round robin. */
+    public Partition pick(String queue, String idempotencyKey, String id) {
         int n = count(queue);
-        if (n == 1) return queue;
-        return Names.partition(queue, pickIndex(queue, idempotencyKey, id, n));
+        if (n == 1) return Partition.first(queue);
+        return new Partition(queue, pickIndex(queue, idempotencyKey, id, n));
     }
 
     /** Partition index of a job among {@code n}: see {@link #pick}. */
@@ -114,9 +132,7 @@ public final class Partitions {
         }
         // each process starts its rotation at a random point, so one-shot clients (the CLI) spread too
         AtomicLong next = roundRobin.computeIfAbsent(
-                queue,
-                q -> new AtomicLong(
-                        java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16)));
+                queue, q -> new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16)));
         return (int) Math.floorMod(next.getAndIncrement(), n);
     }
 
@@ -148,10 +164,10 @@ public final class Partitions {
         int before = counts.getOrDefault(queue, 1);
         if (n < before) retire(queue, n, before);
         reopen(queue, before, n); // before the count: a producer that sees it finds them open
-        boolean paused = redis().call(j -> j.exists(Keys.of(queue).paused()));
+        boolean paused = redis.call(j -> j.exists(Keys.of(queue).paused()));
         for (int k = before; k < n && paused; k++) {
-            String key = Keys.of(Names.partition(queue, k)).paused();
-            redis().call(j -> j.set(key, "1"));
+            String key = new Partition(queue, k).keys().paused();
+            redis.call(j -> j.set(key, "1"));
         }
         write(queue, n);
         refresh();
@@ -159,8 +175,8 @@ public final class Partitions {
     }
 
     private void write(String queue, int n) {
-        if (n == 1) redis().call(j -> j.hdel(Keys.partitions(), queue));
-        else redis().call(j -> j.hset(Keys.partitions(), queue, Integer.toString(n)));
+        if (n == 1) redis.call(j -> j.hdel(Keys.partitions(), queue));
+        else redis.call(j -> j.hset(Keys.partitions(), queue, Integer.toString(n)));
     }
 
     /**
@@ -172,8 +188,8 @@ public final class Partitions {
      */
     private void retire(String queue, int n, int before) {
         for (int k = n; k < before; k++) {
-            String marker = Keys.of(Names.partition(queue, k)).retired();
-            redis().call(j -> j.set(marker, "1"));
+            String marker = new Partition(queue, k).keys().retired();
+            redis.call(j -> j.set(marker, "1"));
         }
         List<String> holding = holding(queue, n, before);
         if (holding.isEmpty()) return;
@@ -186,8 +202,8 @@ public final class Partitions {
     /** Clears the retired marks of partitions {@code from..to-1}: growing again after a shrink. */
     private void reopen(String queue, int from, int to) {
         for (int k = Math.max(from, 1); k < to; k++) {
-            String marker = Keys.of(Names.partition(queue, k)).retired();
-            redis().call(j -> j.del(marker));
+            String marker = new Partition(queue, k).keys().retired();
+            redis.call(j -> j.del(marker));
         }
     }
 
@@ -195,18 +211,19 @@ public final class Partitions {
     private List<String> holding(String queue, int n, int before) {
         List<String> holding = new ArrayList<>();
         for (int k = n; k < before; k++) {
-            long jobs = jobs(Names.partition(queue, k));
-            if (jobs > 0) holding.add(Names.partition(queue, k) + " (" + jobs + " jobs)");
+            Partition p = new Partition(queue, k);
+            long jobs = jobs(p);
+            if (jobs > 0) holding.add(p.name() + " (" + jobs + " jobs)");
         }
         return holding;
     }
 
     /** Jobs a partition holds in any unfinished or dead state. */
-    private long jobs(String physical) {
-        Keys keys = Keys.of(physical);
-        return redis().call(j -> j.llen(keys.pending()))
-                + redis().call(j -> j.zcard(keys.active()))
-                + redis().call(j -> j.zcard(keys.scheduled()))
-                + redis().call(j -> j.zcard(keys.dead()));
+    private long jobs(Partition partition) {
+        Keys keys = partition.keys();
+        return redis.call(j -> j.llen(keys.pending()))
+                + redis.call(j -> j.zcard(keys.active()))
+                + redis.call(j -> j.zcard(keys.scheduled()))
+                + redis.call(j -> j.zcard(keys.dead()));
     }
 }

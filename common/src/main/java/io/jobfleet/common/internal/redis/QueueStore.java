@@ -11,8 +11,9 @@ import redis.clients.jedis.resps.Tuple;
 /**
  * Fleet views and operator actions on whole queues: depths, pause and resume, and the
  * dead-letter queue (list, requeue, purge, retention). Job-level transitions live in
- * {@link JobStore}. A queue name covers every partition of a partitioned queue (counts are
- * summed, actions run on each); a physical partition name ({@code q~k}) means that partition only.
+ * {@link JobStore} and {@link Leases}. A queue name covers every partition of a partitioned queue
+ * (counts are summed, actions run on each, through {@link Partitions#each}/{@link Partitions#sum});
+ * a physical partition name ({@code q~k}) means that partition only.
  * Thread-safe.
  */
 public final class QueueStore {
@@ -21,7 +22,7 @@ public final class QueueStore {
 
     public QueueStore(Redis redis) {
         this.redis = redis;
-        this.partitions = Partitions.of(redis);
+        this.partitions = redis.partitions();
     }
 
     /** How many partitions {@code queue} has (1 unless declared), as read at most a second ago. */
@@ -37,18 +38,14 @@ public final class QueueStore {
         return partitions.declare(queue, count);
     }
 
-    /** The physical queues a name covers: every partition of a queue, or the one partition named. */
+    /** The physical names of the partitions a name covers (see {@link Partitions#covering}): for tools and tests. */
     public List<String> physical(String queue) {
-        if (queue.indexOf(io.jobfleet.common.internal.job.Names.PARTITION_SEPARATOR) >= 0) return List.of(queue);
-        return partitions.physical(queue);
+        return partitions.each(queue, Partition::name);
     }
 
     /** The queue depth an autoscaler reads: LLEN of the pending list (summed over partitions). */
     public long depth(String queue) {
-        long depth = 0;
-        for (String physical : physical(queue))
-            depth += redis.call(j -> j.llen(Keys.of(physical).pending()));
-        return depth;
+        return partitions.sum(queue, p -> redis.call(j -> j.llen(p.keys().pending())));
     }
 
     /**
@@ -77,19 +74,18 @@ public final class QueueStore {
 
     /** One {@link QueueCounts} per partition, named by the partition's physical name (one entry when unpartitioned). */
     public List<QueueCounts> countsByPartition(String queue) {
-        List<QueueCounts> out = new ArrayList<>();
-        for (String physical : physical(queue)) out.add(countsOf(physical));
-        return out;
+        return partitions.each(queue, this::countsOf);
     }
 
-    private QueueCounts countsOf(String queue) {
-        Keys keys = Keys.of(queue);
+    /** The counts of one partition, named by its physical name. */
+    private QueueCounts countsOf(Partition partition) {
+        Keys keys = partition.keys();
         long pending = redis.call(j -> j.llen(keys.pending()));
         long active = redis.call(j -> j.zcard(keys.active()));
         long scheduled = redis.call(j -> j.zcard(keys.scheduled()));
         long dead = redis.call(j -> j.zcard(keys.dead()));
         boolean paused = redis.call(j -> j.exists(keys.paused()));
-        return new QueueCounts(queue, pending, active, scheduled, dead, paused, oldestPendingAgeMs(keys));
+        return new QueueCounts(partition.name(), pending, active, scheduled, dead, paused, oldestPendingAgeMs(keys));
     }
 
     private long oldestPendingAgeMs(Keys keys) {
@@ -102,9 +98,9 @@ public final class QueueStore {
     /** Counters kept per queue (summed over partitions): succeeded, retried, dead, cancelled, orphansRecovered, purged, deadExpired. */
     public Map<String, String> stats(String queue) {
         Map<String, Long> sums = new java.util.TreeMap<>();
-        for (String physical : physical(queue)) {
-            redis.call(j -> j.hgetAll(Keys.of(physical).stats()))
-                    .forEach((k, v) -> sums.merge(k, Long.parseLong(v), Long::sum));
+        for (Map<String, String> part :
+                partitions.each(queue, p -> redis.call(j -> j.hgetAll(p.keys().stats())))) {
+            part.forEach((k, v) -> sums.merge(k, Long.parseLong(v), Long::sum));
         }
         Map<String, String> out = new java.util.LinkedHashMap<>();
         sums.forEach((k, v) -> out.put(k, Long.toString(v)));
@@ -114,8 +110,7 @@ public final class QueueStore {
     /** Outcomes per minute over the last {@code minutes} minutes (oldest first, the current minute last). */
     public List<Map<String, Long>> perMinute(String queue, int minutes) {
         List<Map<String, Long>> sums = null;
-        for (String physical : physical(queue)) {
-            List<Map<String, Long>> part = perMinuteOf(physical, minutes);
+        for (List<Map<String, Long>> part : partitions.each(queue, p -> perMinuteOf(p, minutes))) {
             if (sums == null) {
                 sums = part;
                 continue;
@@ -129,8 +124,8 @@ public final class QueueStore {
         return sums;
     }
 
-    private List<Map<String, Long>> perMinuteOf(String queue, int minutes) {
-        Keys keys = Keys.of(queue);
+    private List<Map<String, Long>> perMinuteOf(Partition partition, int minutes) {
+        Keys keys = partition.keys();
         long now = redis.serverTimeMs() / 60_000;
         List<String> minuteKeys = new java.util.ArrayList<>(minutes);
         for (long m = now - minutes + 1; m <= now; m++) minuteKeys.add(keys.minute(m));
@@ -156,19 +151,17 @@ public final class QueueStore {
 
     /** Stops claiming from the queue; enqueue goes on. Workers notice at their next claim. */
     public void pause(String queue) {
-        for (String physical : physical(queue))
-            redis.call(j -> j.set(Keys.of(physical).paused(), "1"));
+        partitions.each(queue, p -> redis.call(j -> j.set(p.keys().paused(), "1")));
     }
 
     public void resume(String queue) {
-        for (String physical : physical(queue))
-            redis.call(j -> j.del(Keys.of(physical).paused()));
+        partitions.each(queue, p -> redis.call(j -> j.del(p.keys().paused())));
     }
 
-    /** Dead job ids of one physical queue, oldest first, that died at or before {@code diedBeforeMs} (server time), from {@code offset}. */
-    public List<String> deadIds(String queue, long diedBeforeMs, long offset, int limit) {
+    /** Dead job ids of one partition, oldest first, that died at or before {@code diedBeforeMs} (server time), from {@code offset}. */
+    public List<String> deadIds(Partition partition, long diedBeforeMs, long offset, int limit) {
         List<Tuple> tuples = redis.call(j -> j.zrangeByScoreWithScores(
-                Keys.of(queue).dead(), "-inf", Long.toString(diedBeforeMs), (int) offset, limit));
+                partition.keys().dead(), "-inf", Long.toString(diedBeforeMs), (int) offset, limit));
         List<String> ids = new ArrayList<>(tuples.size());
         for (Tuple t : tuples) ids.add(t.getElement());
         return ids;
@@ -176,15 +169,13 @@ public final class QueueStore {
 
     /** DEAD -> QUEUED for these jobs; returns how many moved. Jobs no longer dead are left alone. */
     public int requeue(String queue, List<String> ids, boolean resetAttempts) {
-        int moved = 0;
         // a partition's script leaves ids that are not its own dead jobs alone, so each partition takes its own
-        for (String physical : physical(queue)) moved += requeueIn(physical, ids, resetAttempts);
-        return moved;
+        return (int) partitions.sum(queue, p -> requeueIn(p, ids, resetAttempts));
     }
 
-    private int requeueIn(String queue, List<String> ids, boolean resetAttempts) {
+    private int requeueIn(Partition partition, List<String> ids, boolean resetAttempts) {
         if (ids.isEmpty()) return 0;
-        Keys keys = Keys.of(queue);
+        Keys keys = partition.keys();
         List<String> args = new ArrayList<>(ids.size() + 1);
         args.add(resetAttempts ? "1" : "0");
         args.addAll(ids);
@@ -205,22 +196,16 @@ public final class QueueStore {
      */
     public int expireDead(String queue, long retentionMs, int limit) {
         long cutoff = redis.serverTimeMs() - retentionMs;
-        int deleted = 0;
-        for (String physical : physical(queue)) {
-            deleted += purgeIn(physical, deadIds(physical, cutoff, 0, limit), "deadExpired");
-        }
-        return deleted;
+        return (int) partitions.sum(queue, p -> purgeIn(p, deadIds(p, cutoff, 0, limit), "deadExpired"));
     }
 
     int purge(String queue, List<String> ids, String counter) {
-        int deleted = 0;
-        for (String physical : physical(queue)) deleted += purgeIn(physical, ids, counter);
-        return deleted;
+        return (int) partitions.sum(queue, p -> purgeIn(p, ids, counter));
     }
 
-    private int purgeIn(String queue, List<String> ids, String counter) {
+    private int purgeIn(Partition partition, List<String> ids, String counter) {
         if (ids.isEmpty()) return 0;
-        Keys keys = Keys.of(queue);
+        Keys keys = partition.keys();
         List<String> args = new ArrayList<>(ids.size() + 1);
         args.add(counter);
         args.addAll(ids);

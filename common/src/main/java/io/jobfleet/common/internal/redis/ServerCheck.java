@@ -25,13 +25,13 @@ final class ServerCheck {
             String where = settings.topology() == RedisSettings.Topology.SINGLE
                     ? settings.address()
                     : server.getKey() + " (of " + settings.address() + ")";
-            String version = Redis.field(server.getValue(), "redis_version");
+            String version = ServerInfo.field(server.getValue(), "redis_version");
             if (version == null || !atLeast(version, 6, 2, 0)) {
                 throw new ConfigException(
                         "Redis at " + where + " is version " + version + "; jobfleet needs Redis 6.2 or newer");
             }
             String policy = memory.containsKey(server.getKey())
-                    ? Redis.field(memory.get(server.getKey()), "maxmemory_policy")
+                    ? ServerInfo.field(memory.get(server.getKey()), "maxmemory_policy")
                     : null;
             if (policy != null && !policy.equals("noeviction")) {
                 throw new ConfigException("Redis at " + where + " has maxmemory-policy '" + policy
@@ -51,7 +51,7 @@ final class ServerCheck {
      * reported not to (redis/redis#9993); what lies between was not checked, so it is warned about.
      */
     static Optional<String> minReplicasWarning(String where, String version, String replicationInfo) {
-        if (Redis.field(replicationInfo, "min_slaves_good_slaves") == null || atLeast(version, 6, 2, 11))
+        if (ServerInfo.field(replicationInfo, "min_slaves_good_slaves") == null || atLeast(version, 6, 2, 11))
             return Optional.empty();
         return Optional.of("Redis at " + where + " is version " + version
                 + " with min-replicas-to-write set: Redis before 7.0 may run scripts past it (redis/redis#9993),"

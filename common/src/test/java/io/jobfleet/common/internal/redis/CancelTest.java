@@ -43,7 +43,7 @@ class CancelTest extends RealRedisTest {
         assertThat(queues.depth(Q)).isEqualTo(2);
         assertThat(raw.pending()).containsExactly(keep2, keep1);
         assertCancelled(id, JobState.QUEUED);
-        assertThat(store.claim(Q, 10, LONG_LEASE, "w").jobs())
+        assertThat(leases.claim(P, 10, LONG_LEASE, "w").jobs())
                 .extracting(ClaimedJob::id)
                 .containsExactly(keep1, keep2);
         assertThat(raw.stat("cancelled")).isEqualTo(1);
@@ -57,7 +57,7 @@ class CancelTest extends RealRedisTest {
         assertThat(raw.scheduled()).isEmpty();
         assertCancelled(id, JobState.SCHEDULED);
         awaitServerTimePast(redis.serverTimeMs() + 40);
-        assertThat(store.promote(Q, 10).count()).isZero();
+        assertThat(leases.promote(P, 10).count()).isZero();
         assertThat(raw.pending()).isEmpty();
     }
 
@@ -70,18 +70,18 @@ class CancelTest extends RealRedisTest {
 
         assertThat(raw.active()).isEmpty();
         assertCancelled(id, JobState.ACTIVE);
-        assertThat(store.renew(Q, LONG_LEASE, Map.of(id, job.token()))).containsEntry(id, "cancelled");
+        assertThat(leases.renew(P, LONG_LEASE, Map.of(id, job.token()))).containsEntry(id, "cancelled");
         Map<String, String> cancelled = raw.job(id);
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, job.token(), null))))
+        assertThat(leases.ack(P, List.of(new Leases.Ack(id, job.token(), null))))
                 .containsExactly(ReportStatus.CANCELLED);
-        assertThatThrownBy(() -> store.fail(job, error(1, "interrupted"), 0, 5, "dead"))
+        assertThatThrownBy(() -> leases.fail(job, error(1, "interrupted"), 0, 5, "dead"))
                 .isInstanceOf(JobCancelledException.class)
                 .hasMessageContaining(id);
-        assertThatThrownBy(() -> store.fail(job, error(1, "interrupted"), -1, 5, "dead"))
+        assertThatThrownBy(() -> leases.fail(job, error(1, "interrupted"), -1, 5, "dead"))
                 .isInstanceOf(JobCancelledException.class);
-        assertThatThrownBy(() -> store.release(job, Duration.ZERO)).isInstanceOf(JobCancelledException.class);
-        assertThat(store.progress(job, TextNode.valueOf("x"))).isFalse();
-        assertThat(store.recordStep(job, "s", "1")).isFalse();
+        assertThatThrownBy(() -> leases.release(job, Duration.ZERO)).isInstanceOf(JobCancelledException.class);
+        assertThat(leases.progress(job, TextNode.valueOf("x"))).isFalse();
+        assertThat(leases.recordStep(job, "s", "1")).isFalse();
         assertThat(raw.job(id)).isEqualTo(cancelled);
         assertThat(raw.placesOf(id)).isEmpty();
         assertThat(raw.stat("retried") + raw.stat("dead") + raw.stat("succeeded"))
@@ -104,9 +104,9 @@ class CancelTest extends RealRedisTest {
     void finishedJobsCannotBeCancelled() {
         String succeeded = enqueue(1);
         ClaimedJob job = claimOne();
-        store.ack(Q, List.of(new JobStore.Ack(succeeded, job.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack(succeeded, job.token(), null)));
         String dead = enqueue(2);
-        store.fail(claimOne(), error(1, "x"), -1, 5, "dead");
+        leases.fail(claimOne(), error(1, "x"), -1, 5, "dead");
 
         assertThatThrownBy(() -> store.cancel(Q, succeeded))
                 .isInstanceOfSatisfying(IllegalTransitionException.class, e -> {
@@ -134,7 +134,7 @@ class CancelTest extends RealRedisTest {
     void cancelledJobsStepsExpireWithIt() {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
-        assertThat(store.recordStep(job, "charge", "{\"ok\":true}")).isTrue();
+        assertThat(leases.recordStep(job, "charge", "{\"ok\":true}")).isTrue();
 
         store.cancel(Q, id);
 

@@ -49,34 +49,41 @@ class ClusterSlotTest extends ClusterNodeTest {
         void everyScript() {
             store.enqueue(IntStream.range(0, 6).mapToObj(this::job).toList(), 0);
             store.enqueue(job(9).withIdempotencyKey("k").withDelay(Duration.ofMillis(20)));
-            List<ClaimedJob> jobs =
-                    store.claim(queue, 5, Duration.ofMillis(300), "w").jobs();
+            List<ClaimedJob> jobs = leases.claim(Partition.parse(queue), 5, Duration.ofMillis(300), "w")
+                    .jobs();
             assertThat(jobs).hasSize(5);
-            assertThat(store.renew(
-                            queue,
+            assertThat(leases.renew(
+                            Partition.parse(queue),
                             Duration.ofSeconds(30),
                             Map.of(jobs.get(0).id(), jobs.get(0).token())))
                     .isEmpty();
-            assertThat(store.progress(jobs.get(0), TextNode.valueOf("half"))).isTrue();
-            assertThat(store.recordStep(jobs.get(0), "s", "1")).isTrue();
-            store.ack(
-                    queue,
-                    List.of(new JobStore.Ack(jobs.get(0).id(), jobs.get(0).token(), null)));
-            store.fail(jobs.get(1), error(1, "x"), 0, 5, "dead");
-            store.fail(jobs.get(2), error(1, "x"), -1, 5, "dead");
-            store.release(jobs.get(3), Duration.ZERO);
+            assertThat(leases.progress(jobs.get(0), TextNode.valueOf("half"))).isTrue();
+            assertThat(leases.recordStep(jobs.get(0), "s", "1")).isTrue();
+            leases.ack(
+                    Partition.parse(queue),
+                    List.of(new Leases.Ack(jobs.get(0).id(), jobs.get(0).token(), null)));
+            leases.fail(jobs.get(1), error(1, "x"), 0, 5, "dead");
+            leases.fail(jobs.get(2), error(1, "x"), -1, 5, "dead");
+            leases.release(jobs.get(3), Duration.ZERO);
             store.cancel(queue, jobs.get(4).id());
             awaitServerTimePast(redis.serverTimeMs() + 30);
-            assertThat(store.promote(queue, 10).count()).isEqualTo(2);
-            ClaimedJob expiring =
-                    store.claim(queue, 1, Duration.ofMillis(10), "w").jobs().get(0);
+            assertThat(leases.promote(Partition.parse(queue), 10).count()).isEqualTo(2);
+            ClaimedJob expiring = leases.claim(Partition.parse(queue), 1, Duration.ofMillis(10), "w")
+                    .jobs()
+                    .get(0);
             awaitServerTimePast(redis.serverTimeMs() + 20);
-            assertThat(store.reap(queue, 10, 5).ids()).containsExactly(expiring.id());
+            assertThat(leases.reap(Partition.parse(queue), 10, 5).ids()).containsExactly(expiring.id());
             assertThat(queues.requeue(queue, List.of(jobs.get(2).id()), false)).isEqualTo(1);
-            store.fail(
-                    store.claim(queue, 10, Duration.ofSeconds(30), "w").jobs().get(0), error(1, "x"), -1, 1, "d");
+            leases.fail(
+                    leases.claim(Partition.parse(queue), 10, Duration.ofSeconds(30), "w")
+                            .jobs()
+                            .get(0),
+                    error(1, "x"),
+                    -1,
+                    1,
+                    "d");
             assertThat(queues.expireDead(queue, 0, 10)
-                            + queues.purge(queue, queues.deadIds(queue, Long.MAX_VALUE, 0, 10)))
+                            + queues.purge(queue, queues.deadIds(Partition.parse(queue), Long.MAX_VALUE, 0, 10)))
                     .isEqualTo(1);
             assertThat(store.get(queue, jobs.get(0).id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
             assertThat(queues.counts(queue).dead()).isZero();

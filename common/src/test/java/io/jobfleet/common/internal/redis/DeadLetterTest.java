@@ -24,8 +24,8 @@ class DeadLetterTest extends RealRedisTest {
         for (int a = 1; a <= attempts; a++) {
             ClaimedJob job = claimOne();
             assertThat(job.id()).isEqualTo(id);
-            store.fail(job, error(a, "boom " + a), 0, attempts, "attempts exhausted");
-            if (a < attempts) store.promote(Q, 10);
+            leases.fail(job, error(a, "boom " + a), 0, attempts, "attempts exhausted");
+            if (a < attempts) leases.promote(P, 10);
         }
         assertThat(raw.state(id)).isEqualTo(JobState.DEAD);
         return id;
@@ -37,7 +37,7 @@ class DeadLetterTest extends RealRedisTest {
         ClaimedJob job = claimOne();
         assertThat(raw.pttl(raw.keys().job(id))).isEqualTo(-1);
 
-        store.ack(Q, List.of(new JobStore.Ack(id, job.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack(id, job.token(), null)));
 
         long finished = Retention.DEFAULT.finished().toMillis();
         assertThat(raw.pttl(raw.keys().job(id))).isBetween(finished - 10_000, finished);
@@ -46,10 +46,12 @@ class DeadLetterTest extends RealRedisTest {
 
     @Test
     void succeededJobIsGoneWhenItsRetentionRunsOut() {
-        store = new JobStore(redis, new Retention(Duration.ofMillis(50), Duration.ofDays(1), Duration.ofDays(1), 5));
+        Retention retention = new Retention(Duration.ofMillis(50), Duration.ofDays(1), Duration.ofDays(1), 5);
+        store = new JobStore(redis, retention);
+        leases = new Leases(redis, retention);
         String id = enqueue(1);
         ClaimedJob job = claimOne();
-        store.ack(Q, List.of(new JobStore.Ack(id, job.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack(id, job.token(), null)));
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (raw.exists(raw.keys().job(id)) && System.nanoTime() < deadline) sleep(10);
         assertThat(store.get(Q, id)).isEmpty();
@@ -93,9 +95,9 @@ class DeadLetterTest extends RealRedisTest {
         awaitServerTimePast(raw.score(RawQueue.Place.DEAD, b).longValue());
         String c = deadJob(3, 1);
         long now = redis.serverTimeMs();
-        assertThat(queues.deadIds(Q, now, 0, 10)).containsExactly(a, b, c);
-        assertThat(queues.deadIds(Q, now, 1, 1)).containsExactly(b);
-        assertThat(queues.deadIds(Q, raw.score(RawQueue.Place.DEAD, a).longValue(), 0, 10))
+        assertThat(queues.deadIds(P, now, 0, 10)).containsExactly(a, b, c);
+        assertThat(queues.deadIds(P, now, 1, 1)).containsExactly(b);
+        assertThat(queues.deadIds(P, raw.score(RawQueue.Place.DEAD, a).longValue(), 0, 10))
                 .containsExactly(a);
     }
 
@@ -115,7 +117,7 @@ class DeadLetterTest extends RealRedisTest {
         // the count goes on: one more failure and it is dead again
         ClaimedJob again = claimOne();
         assertThat(again.attempt()).isEqualTo(4);
-        assertThat(store.fail(again, error(4, "still"), 0, 3, "attempts exhausted"))
+        assertThat(leases.fail(again, error(4, "still"), 0, 3, "attempts exhausted"))
                 .isEqualTo(FailOutcome.DEAD);
     }
 
@@ -132,7 +134,7 @@ class DeadLetterTest extends RealRedisTest {
                 .doesNotContainKeys("deadReason", "finishedAt");
         ClaimedJob again = claimOne();
         assertThat(again.attempt()).isEqualTo(1);
-        assertThat(store.fail(again, error(1, "x"), 0, 3, "dead").kind()).isEqualTo(FailOutcome.Kind.RETRY);
+        assertThat(leases.fail(again, error(1, "x"), 0, 3, "dead").kind()).isEqualTo(FailOutcome.Kind.RETRY);
     }
 
     @Test
@@ -153,8 +155,8 @@ class DeadLetterTest extends RealRedisTest {
     void purgeDeletesDeadJobsWithTheirStepsAndCountsThem() {
         String a = enqueue(1);
         ClaimedJob running = claimOne();
-        store.recordStep(running, "charge", "\"done\"");
-        store.fail(running, error(1, "x"), -1, 5, "non-retryable");
+        leases.recordStep(running, "charge", "\"done\"");
+        leases.fail(running, error(1, "x"), -1, 5, "non-retryable");
         String b = deadJob(2, 1);
         String keep = deadJob(3, 1);
         assertThat(raw.exists(raw.keys().steps(a))).isTrue();
@@ -184,10 +186,10 @@ class DeadLetterTest extends RealRedisTest {
         assertThat(counts.dead()).isEqualTo(1);
         assertThat(counts.paused()).isTrue();
         assertThat(counts.oldestPendingAgeMs()).isGreaterThanOrEqualTo(0);
-        assertThat(store.claim(Q, 1, LONG_LEASE, "w").paused()).isTrue();
+        assertThat(leases.claim(P, 1, LONG_LEASE, "w").paused()).isTrue();
         assertThat(queues.depth(Q)).isEqualTo(1);
         queues.resume(Q);
-        assertThat(store.claim(Q, 1, LONG_LEASE, "w").jobs()).hasSize(1);
+        assertThat(leases.claim(P, 1, LONG_LEASE, "w").jobs()).hasSize(1);
         assertThat(queues.queues()).containsExactly(Q);
     }
 }

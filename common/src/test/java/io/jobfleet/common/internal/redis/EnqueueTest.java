@@ -81,7 +81,7 @@ class EnqueueTest extends RealRedisTest {
         assertThat(results.stream().map(EnqueueResult::id).distinct()).hasSize(100);
         assertThat(queues.depth(Q)).isEqualTo(101);
         // FIFO: the batch is claimed in the order it was given, after the earlier job
-        List<ClaimedJob> claimed = store.claim(Q, 101, LONG_LEASE, "w").jobs();
+        List<ClaimedJob> claimed = leases.claim(P, 101, LONG_LEASE, "w").jobs();
         assertThat(claimed.subList(1, 101).stream().map(ClaimedJob::id))
                 .containsExactlyElementsOf(
                         results.stream().map(EnqueueResult::id).toList());
@@ -113,16 +113,16 @@ class EnqueueTest extends RealRedisTest {
                 .containsEntry("state", "SCHEDULED")
                 .containsEntry("runAt", Long.toString(due))
                 .doesNotContainKey("enqueuedAt");
-        assertThat(store.promote(Q, 10)).isEqualTo(new JobStore.Promoted(0, due));
+        assertThat(leases.promote(P, 10)).isEqualTo(new Leases.Promoted(0, due));
     }
 
     @Test
     void delayedJobBecomesClaimableWhenDue() {
         String id = store.enqueue(job(1).withDelay(Duration.ofMillis(50))).id();
-        assertThat(store.claim(Q, 1, LONG_LEASE, "w").jobs()).isEmpty();
+        assertThat(leases.claim(P, 1, LONG_LEASE, "w").jobs()).isEmpty();
         awaitServerTimePast(raw.score(RawQueue.Place.SCHEDULED, id).longValue());
 
-        assertThat(store.promote(Q, 10)).isEqualTo(new JobStore.Promoted(1, -1));
+        assertThat(leases.promote(P, 10)).isEqualTo(new Leases.Promoted(1, -1));
         assertThat(raw.job(id)).containsEntry("state", "QUEUED").containsKey("enqueuedAt");
         assertThat(claimOne().id()).isEqualTo(id);
     }
@@ -158,7 +158,7 @@ class EnqueueTest extends RealRedisTest {
         String urgent = store.enqueue(job(3).withHighPriority(true)).id();
 
         assertThat(raw.nextToClaim()).isEqualTo(urgent);
-        List<String> order = store.claim(Q, 3, LONG_LEASE, "w").jobs().stream()
+        List<String> order = leases.claim(P, 3, LONG_LEASE, "w").jobs().stream()
                 .map(ClaimedJob::id)
                 .toList();
         assertThat(order).containsExactly(urgent, old1, old2);

@@ -19,7 +19,7 @@ class EventStoreTest extends RealRedisTest {
         EventStore events = new EventStore(redis);
         String succeeded = enqueue(1);
         ClaimedJob job = claimOne();
-        store.ack(Q, List.of(new JobStore.Ack(job.id(), job.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack(job.id(), job.token(), null)));
         String cancelled = enqueue(2);
         store.cancel(Q, cancelled);
 
@@ -41,7 +41,7 @@ class EventStoreTest extends RealRedisTest {
         assertThat(watched(id)).isTrue();
 
         ClaimedJob job = claimOne();
-        store.ack(Q, List.of(new JobStore.Ack(job.id(), job.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack(job.id(), job.token(), null)));
 
         assertThat(events.after(Q, id, "0", 10))
                 .extracting(e -> e.fields().get("state"))

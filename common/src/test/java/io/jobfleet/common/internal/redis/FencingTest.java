@@ -27,7 +27,7 @@ class FencingTest extends RealRedisTest {
         ClaimedJob a = claimOne(Duration.ofMillis(50), "worker-a");
         assertThat(a.token()).isEqualTo(1);
         awaitServerTimePast(raw.score(RawQueue.Place.ACTIVE, id).longValue());
-        assertThat(store.reap(Q, 10, 5).ids()).containsExactly(id);
+        assertThat(leases.reap(P, 10, 5).ids()).containsExactly(id);
         ClaimedJob b = claimOne(LONG_LEASE, "worker-b");
         assertThat(b.id()).isEqualTo(id);
         assertThat(b.token()).isEqualTo(2);
@@ -53,31 +53,31 @@ class FencingTest extends RealRedisTest {
         Map<String, String> statsBefore = raw.stats();
         double bDeadline = raw.score(RawQueue.Place.ACTIVE, b.id());
 
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(a.id(), a.token(), TextNode.valueOf("a's result")))))
+        assertThat(leases.ack(P, List.of(new Leases.Ack(a.id(), a.token(), TextNode.valueOf("a's result")))))
                 .containsExactly(ReportStatus.STALE);
-        assertThatThrownBy(() -> store.fail(a, error(1, "a failed"), 0, 5, "dead"))
+        assertThatThrownBy(() -> leases.fail(a, error(1, "a failed"), 0, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class)
                 .hasMessageContaining(a.id());
-        assertThatThrownBy(() -> store.fail(a, error(1, "a failed"), -1, 5, "dead"))
+        assertThatThrownBy(() -> leases.fail(a, error(1, "a failed"), -1, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class);
-        assertThatThrownBy(() -> store.release(a, Duration.ZERO)).isInstanceOf(StaleLeaseException.class);
-        assertThatThrownBy(() -> store.release(a, Duration.ofSeconds(5))).isInstanceOf(StaleLeaseException.class);
-        assertThat(store.progress(a, TextNode.valueOf("50%"))).isFalse();
-        assertThat(store.recordStep(a, "s1", "\"a\"")).isFalse();
-        assertThat(store.renew(Q, LONG_LEASE, Map.of(a.id(), a.token()))).containsEntry(a.id(), "lost");
+        assertThatThrownBy(() -> leases.release(a, Duration.ZERO)).isInstanceOf(StaleLeaseException.class);
+        assertThatThrownBy(() -> leases.release(a, Duration.ofSeconds(5))).isInstanceOf(StaleLeaseException.class);
+        assertThat(leases.progress(a, TextNode.valueOf("50%"))).isFalse();
+        assertThat(leases.recordStep(a, "s1", "\"a\"")).isFalse();
+        assertThat(leases.renew(P, LONG_LEASE, Map.of(a.id(), a.token()))).containsEntry(a.id(), "lost");
 
         assertOwnedByB(b);
         assertThat(raw.score(RawQueue.Place.ACTIVE, b.id())).isEqualTo(bDeadline);
         assertThat(raw.stats()).isEqualTo(statsBefore);
-        assertThat(store.step(b, "s1")).isEmpty();
+        assertThat(leases.step(b, "s1")).isEmpty();
 
         // the owner still can
-        assertThat(store.progress(b, TextNode.valueOf("50%"))).isTrue();
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(b.id(), b.token(), TextNode.valueOf("b's result")))))
+        assertThat(leases.progress(b, TextNode.valueOf("50%"))).isTrue();
+        assertThat(leases.ack(P, List.of(new Leases.Ack(b.id(), b.token(), TextNode.valueOf("b's result")))))
                 .containsExactly(ReportStatus.RECORDED);
         assertThat(raw.job(b.id())).containsEntry("state", "SUCCEEDED").containsEntry("result", "\"b's result\"");
         // and a late report of A after B's success is still stale
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(a.id(), a.token(), null))))
+        assertThat(leases.ack(P, List.of(new Leases.Ack(a.id(), a.token(), null))))
                 .containsExactly(ReportStatus.STALE);
     }
 
@@ -88,12 +88,12 @@ class FencingTest extends RealRedisTest {
         ClaimedJob fresh = claimOne();
         assertThat(fresh.id()).isEqualTo(other);
 
-        List<ReportStatus> statuses = store.ack(
-                Q,
+        List<ReportStatus> statuses = leases.ack(
+                P,
                 List.of(
-                        new JobStore.Ack(ab[0].id(), ab[0].token(), null),
-                        new JobStore.Ack(fresh.id(), fresh.token(), null),
-                        new JobStore.Ack("no-such-job", 1, null)));
+                        new Leases.Ack(ab[0].id(), ab[0].token(), null),
+                        new Leases.Ack(fresh.id(), fresh.token(), null),
+                        new Leases.Ack("no-such-job", 1, null)));
 
         assertThat(statuses).containsExactly(ReportStatus.STALE, ReportStatus.RECORDED, ReportStatus.NOT_FOUND);
         assertOwnedByB(ab[1]);
@@ -104,12 +104,12 @@ class FencingTest extends RealRedisTest {
     void repeatedAckWithTheSameTokenIsReportedNotReapplied() {
         enqueue(1);
         ClaimedJob job = claimOne();
-        List<JobStore.Ack> ack = List.of(new JobStore.Ack(job.id(), job.token(), TextNode.valueOf("r1")));
-        assertThat(store.ack(Q, ack)).containsExactly(ReportStatus.RECORDED);
+        List<Leases.Ack> ack = List.of(new Leases.Ack(job.id(), job.token(), TextNode.valueOf("r1")));
+        assertThat(leases.ack(P, ack)).containsExactly(ReportStatus.RECORDED);
         Map<String, String> after = raw.job(job.id());
 
-        assertThat(store.ack(Q, ack)).containsExactly(ReportStatus.REPEATED);
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(job.id(), job.token(), TextNode.valueOf("r2")))))
+        assertThat(leases.ack(P, ack)).containsExactly(ReportStatus.REPEATED);
+        assertThat(leases.ack(P, List.of(new Leases.Ack(job.id(), job.token(), TextNode.valueOf("r2")))))
                 .containsExactly(ReportStatus.REPEATED);
 
         assertThat(raw.job(job.id())).isEqualTo(after).containsEntry("result", "\"r1\"");
@@ -121,13 +121,13 @@ class FencingTest extends RealRedisTest {
     void repeatedFailWithTheSameTokenIsReportedNotReapplied() {
         enqueue(1);
         ClaimedJob job = claimOne();
-        FailOutcome first = store.fail(job, error(1, "boom"), 60_000, 5, "dead");
+        FailOutcome first = leases.fail(job, error(1, "boom"), 60_000, 5, "dead");
         assertThat(first.kind()).isEqualTo(FailOutcome.Kind.RETRY);
         Map<String, String> after = raw.job(job.id());
         Map<String, Double> scheduled = raw.scheduled();
 
-        assertThat(store.fail(job, error(1, "boom"), 60_000, 5, "dead")).isEqualTo(FailOutcome.REPEATED);
-        assertThat(store.fail(job, error(1, "boom"), -1, 5, "dead")).isEqualTo(FailOutcome.REPEATED);
+        assertThat(leases.fail(job, error(1, "boom"), 60_000, 5, "dead")).isEqualTo(FailOutcome.REPEATED);
+        assertThat(leases.fail(job, error(1, "boom"), -1, 5, "dead")).isEqualTo(FailOutcome.REPEATED);
 
         assertThat(raw.job(job.id())).isEqualTo(after);
         assertThat(raw.scheduled()).isEqualTo(scheduled);
@@ -141,11 +141,11 @@ class FencingTest extends RealRedisTest {
         enqueue(1);
         ClaimedJob job = claimOne();
         ClaimedJob forged = new ClaimedJob(job.record(), job.token() + 1);
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(job.id(), forged.token(), null))))
+        assertThat(leases.ack(P, List.of(new Leases.Ack(job.id(), forged.token(), null))))
                 .containsExactly(ReportStatus.STALE);
-        assertThatThrownBy(() -> store.fail(forged, error(1, "x"), 0, 5, "dead"))
+        assertThatThrownBy(() -> leases.fail(forged, error(1, "x"), 0, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class);
-        assertThat(store.progress(forged, TextNode.valueOf("1"))).isFalse();
+        assertThat(leases.progress(forged, TextNode.valueOf("1"))).isFalse();
         assertThat(raw.state(job.id())).isEqualTo(JobState.ACTIVE);
     }
 
@@ -153,7 +153,7 @@ class FencingTest extends RealRedisTest {
     void tokensGrowWithEveryClaim() {
         String id = enqueue(1);
         ClaimedJob first = claimOne();
-        store.release(first, Duration.ZERO);
+        leases.release(first, Duration.ZERO);
         ClaimedJob second = claimOne();
         assertThat(second.id()).isEqualTo(id);
         assertThat(second.token()).isEqualTo(first.token() + 1);
@@ -161,12 +161,12 @@ class FencingTest extends RealRedisTest {
         assertThat(second.attempt()).isEqualTo(1);
         // the first release run again (a client retry) is answered as done and leaves the new owner alone
         Map<String, String> owned = raw.job(id);
-        store.release(first, Duration.ZERO);
+        leases.release(first, Duration.ZERO);
         assertThat(raw.job(id)).isEqualTo(owned).containsEntry("token", "2").containsEntry("attempts", "1");
         assertThat(raw.placesOf(id)).containsExactly(RawQueue.Place.ACTIVE);
         // any other report of the old token is refused
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, first.token(), null))))
+        assertThat(leases.ack(P, List.of(new Leases.Ack(id, first.token(), null))))
                 .containsExactly(ReportStatus.STALE);
-        assertThat(store.progress(first, TextNode.valueOf("x"))).isFalse();
+        assertThat(leases.progress(first, TextNode.valueOf("x"))).isFalse();
     }
 }

@@ -39,7 +39,7 @@ class IdempotencyEdgeTest extends RealRedisTest {
     @Test
     void purgingADeadJobForgetsItsKeySoTheClientCanSubmitAgain() {
         EnqueueResult first = store.enqueue(keyed("order-7", 7));
-        store.fail(claimOne(), error(1, "boom"), -1, 5, "dead");
+        leases.fail(claimOne(), error(1, "boom"), -1, 5, "dead");
         assertThat(queues.purge(Q, List.of(first.id()))).isEqualTo(1);
 
         assertThat(raw.exists(raw.keys().idempotency("order-7")))
@@ -53,7 +53,7 @@ class IdempotencyEdgeTest extends RealRedisTest {
     @Test
     void aPurgeLeavesAKeyThatNamesAnotherJob() {
         EnqueueResult first = store.enqueue(keyed("k", 1));
-        store.fail(claimOne(), error(1, "boom"), -1, 5, "dead");
+        leases.fail(claimOne(), error(1, "boom"), -1, 5, "dead");
         TestRedis.raw(redis, j -> j.set(raw.keys().idempotency("k"), "00000000000000000001|fp"));
         queues.purge(Q, List.of(first.id()));
         assertThat(raw.exists(raw.keys().idempotency("k"))).isTrue();

@@ -50,7 +50,7 @@ class IdempotencyTest extends RealRedisTest {
     void replayFindsTheJobWhateverBecameOfIt() {
         EnqueueResult first = store.enqueue(keyed("k", "{}"));
         var claimed = claimOne();
-        store.ack(Q, List.of(new JobStore.Ack(claimed.id(), claimed.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack(claimed.id(), claimed.token(), null)));
 
         assertThat(store.enqueue(keyed("k", "{}"))).isEqualTo(new EnqueueResult(first.id(), Status.REPLAYED));
         assertThat(raw.pending()).isEmpty();

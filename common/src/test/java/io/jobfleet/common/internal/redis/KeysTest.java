@@ -112,19 +112,19 @@ class KeysTest extends RealRedisTest {
         store.enqueue(NewJob.of(queue, "t", null).withId(p + "-2"));
         store.enqueue(NewJob.of(queue, "t", null).withId(p + "-3").withDelay(Duration.ofHours(1)));
         store.enqueue(NewJob.of(queue, "t", null).withId(p + "-4"));
-        List<ClaimedJob> claimed =
-                store.claim(queue, 3, Duration.ofMillis(20), "w").jobs();
+        List<ClaimedJob> claimed = leases.claim(Partition.parse(queue), 3, Duration.ofMillis(20), "w")
+                .jobs();
         assertThat(claimed).hasSize(3);
         ClaimedJob first = claimed.get(0);
-        assertThat(store.recordStep(first, "s1", "1")).isTrue();
-        assertThat(store.progress(first, TextNode.valueOf("half"))).isTrue();
-        store.ack(queue, List.of(new JobStore.Ack(first.id(), first.token(), TextNode.valueOf("ok"))));
-        store.fail(claimed.get(1), error(1, "x"), -1, 5, "dead");
+        assertThat(leases.recordStep(first, "s1", "1")).isTrue();
+        assertThat(leases.progress(first, TextNode.valueOf("half"))).isTrue();
+        leases.ack(Partition.parse(queue), List.of(new Leases.Ack(first.id(), first.token(), TextNode.valueOf("ok"))));
+        leases.fail(claimed.get(1), error(1, "x"), -1, 5, "dead");
         store.cancel(queue, p + "-3");
         awaitServerTimePast(redis.serverTimeMs() + 25);
-        store.reap(queue, 10, 5);
-        store.promote(queue, 10);
-        store.renew(queue, Duration.ofSeconds(1), Map.of(first.id(), first.token()));
+        leases.reap(Partition.parse(queue), 10, 5);
+        leases.promote(Partition.parse(queue), 10);
+        leases.renew(Partition.parse(queue), Duration.ofSeconds(1), Map.of(first.id(), first.token()));
         queues.requeue(queue, List.of(claimed.get(1).id()), true);
         queues.pause(queue);
     }

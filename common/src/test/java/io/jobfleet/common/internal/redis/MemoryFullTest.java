@@ -94,34 +94,34 @@ class MemoryFullTest extends RealRedisTest {
 
         // the blocking wait (BLMOVE) is a write Redis refuses now: it says so in jobfleet's own type,
         // which the worker takes as "maybe jobs" and claims anyway
-        assertThatThrownBy(() -> store.awaitJobs(Q, Duration.ofMillis(100)))
+        assertThatThrownBy(() -> leases.awaitJobs(P, Duration.ofMillis(100)))
                 .isInstanceOf(RedisOutOfMemoryException.class);
 
         // a running job's lease is renewed with memory full
         ClaimedJob running = claimOne(Duration.ofSeconds(2), "w1");
         double deadline = raw.score(RawQueue.Place.ACTIVE, running.id());
         awaitServerTimePast((long) deadline - 1_900);
-        assertThat(store.renew(Q, Duration.ofSeconds(30), Map.of(running.id(), running.token())))
+        assertThat(leases.renew(P, Duration.ofSeconds(30), Map.of(running.id(), running.token())))
                 .isEmpty();
         assertThat(raw.score(RawQueue.Place.ACTIVE, running.id())).isGreaterThan(deadline + 20_000);
         assertThatThrownBy(() -> store.enqueue(big(-4))).isInstanceOf(RedisOutOfMemoryException.class);
 
         // failed attempts are recorded with memory full
         ClaimedJob failing = claimOne();
-        assertThat(store.fail(failing, error(1, "x"), -1, 5, "dead").dead()).isTrue();
+        assertThat(leases.fail(failing, error(1, "x"), -1, 5, "dead").dead()).isTrue();
         assertThatThrownBy(() -> store.enqueue(big(-5))).isInstanceOf(RedisOutOfMemoryException.class);
 
         // and the queue drains to zero
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(running.id(), running.token(), null))))
+        assertThat(leases.ack(P, List.of(new Leases.Ack(running.id(), running.token(), null))))
                 .containsExactly(ReportStatus.RECORDED);
         int acked = 1;
         while (true) {
-            List<ClaimedJob> jobs = store.claim(Q, 50, LONG_LEASE, "w1").jobs();
+            List<ClaimedJob> jobs = leases.claim(P, 50, LONG_LEASE, "w1").jobs();
             if (jobs.isEmpty()) break;
-            List<JobStore.Ack> acks = jobs.stream()
-                    .map(j -> new JobStore.Ack(j.id(), j.token(), null))
+            List<Leases.Ack> acks = jobs.stream()
+                    .map(j -> new Leases.Ack(j.id(), j.token(), null))
                     .toList();
-            assertThat(store.ack(Q, acks)).containsOnly(ReportStatus.RECORDED);
+            assertThat(leases.ack(P, acks)).containsOnly(ReportStatus.RECORDED);
             acked += jobs.size();
         }
         assertThat(acked).isEqualTo(enqueued - 1);
@@ -139,11 +139,11 @@ class MemoryFullTest extends RealRedisTest {
         fillUntilRefused();
 
         awaitServerTimePast(raw.score(RawQueue.Place.ACTIVE, expiring.id()).longValue());
-        assertThat(store.reap(Q, 10, 5).ids()).containsExactly(expiring.id());
+        assertThat(leases.reap(P, 10, 5).ids()).containsExactly(expiring.id());
         assertThat(store.cancel(Q, cancelMe.get(1).id())).isNotNull();
         ClaimedJob again = claimOne();
         assertThat(again.id()).isEqualTo(expiring.id());
-        store.release(again, Duration.ZERO);
+        leases.release(again, Duration.ZERO);
         assertThat(raw.nextToClaim()).isEqualTo(expiring.id());
         assertThatThrownBy(() -> store.enqueue(big(-1))).isInstanceOf(RedisOutOfMemoryException.class);
     }

@@ -30,10 +30,10 @@ class MinReplicasTest extends RealRedisTest {
         TestRedis.raw(redis, j -> j.configSet("min-replicas-to-write", "1"));
         try {
             assertThatThrownBy(() -> enqueue(3)).as("enqueue on %s", version).satisfies(MinReplicasTest::scriptRefused);
-            assertThatThrownBy(() -> store.claim(Q, 1, LONG_LEASE, "w2"))
+            assertThatThrownBy(() -> leases.claim(P, 1, LONG_LEASE, "w2"))
                     .as("claim on %s", version)
                     .satisfies(MinReplicasTest::scriptRefused);
-            assertThatThrownBy(() -> store.ack(Q, List.of(new JobStore.Ack(claimed.id(), claimed.token(), null))))
+            assertThatThrownBy(() -> leases.ack(P, List.of(new Leases.Ack(claimed.id(), claimed.token(), null))))
                     .as("ack on %s", version)
                     .satisfies(MinReplicasTest::scriptRefused);
             assertThatThrownBy(() -> TestRedis.raw(redis, j -> j.set("plain", "write")))

@@ -113,7 +113,7 @@ class PartitionBatchTest extends RealRedisTest {
         List<String> dead = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String id = enqueue(i);
-            store.fail(claimOne(), error(1, "boom"), -1, 5, "dead");
+            leases.fail(claimOne(), error(1, "boom"), -1, 5, "dead");
             dead.add(id);
         }
         JobStore targetStore = new JobStore(redis, retention());

@@ -64,24 +64,25 @@ class PartitionSlotTest extends ClusterNodeTest {
         assertThat(queues.counts(queue).pending()).isEqualTo(18);
         List<ClaimedJob> claimed = new ArrayList<>();
         for (String physical : queues.physical(queue)) {
-            claimed.addAll(store.claim(physical, 4, Duration.ofSeconds(30), "w").jobs());
+            claimed.addAll(leases.claim(Partition.parse(physical), 4, Duration.ofSeconds(30), "w")
+                    .jobs());
         }
         assertThat(claimed).hasSize(12);
         for (int i = 0; i < 3; i++) { // one of each partition's first jobs: ack, fail to dead, release, cancel
             ClaimedJob a = claimed.get(i * 4), b = claimed.get(i * 4 + 1), c = claimed.get(i * 4 + 2);
             ClaimedJob d = claimed.get(i * 4 + 3);
-            assertThat(store.renew(a.queue(), Duration.ofSeconds(30), Map.of(a.id(), a.token())))
+            assertThat(leases.renew(Partition.parse(a.queue()), Duration.ofSeconds(30), Map.of(a.id(), a.token())))
                     .isEmpty();
-            store.ack(a.queue(), List.of(new JobStore.Ack(a.id(), a.token(), null)));
-            store.fail(b, error(1, "x"), -1, 5, "dead");
-            store.release(c, Duration.ZERO);
+            leases.ack(Partition.parse(a.queue()), List.of(new Leases.Ack(a.id(), a.token(), null)));
+            leases.fail(b, error(1, "x"), -1, 5, "dead");
+            leases.release(c, Duration.ZERO);
             assertThat(store.cancel(queue, d.id())).isEqualTo(JobState.ACTIVE);
         }
         awaitServerTimePast(redis.serverTimeMs() + 30);
         long promoted = 0;
         for (String physical : queues.physical(queue)) {
-            promoted += store.promote(physical, 10).count();
-            assertThat(store.reap(physical, 10, 5).ids()).isEmpty();
+            promoted += leases.promote(Partition.parse(physical), 10).count();
+            assertThat(leases.reap(Partition.parse(physical), 10, 5).ids()).isEmpty();
         }
         assertThat(promoted).isEqualTo(1);
         DeadLetters letters = new DeadLetters(redis);

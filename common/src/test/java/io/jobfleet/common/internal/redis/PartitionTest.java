@@ -62,7 +62,7 @@ class PartitionTest extends RealRedisTest {
             String key = "key-" + i;
             String id = store.enqueue(job(i).withIdempotencyKey(key)).id();
             home.put(key, store.get(Q, id).orElseThrow().queue());
-            assertThat(home.get(key)).isEqualTo(partitions.pick(Q, key, null)); // deterministic
+            assertThat(home.get(key)).isEqualTo(partitions.pick(Q, key, null).name()); // deterministic
         }
         Map<String, Long> perPartition = new HashMap<>();
         home.values().forEach(p -> perPartition.merge(p, 1L, Long::sum));
@@ -118,12 +118,13 @@ class PartitionTest extends RealRedisTest {
         for (int i = 0; i < 9; i++) enqueue(i);
         List<ClaimedJob> claimed = new ArrayList<>();
         for (String physical : queues.physical(Q))
-            claimed.addAll(store.claim(physical, 2, LONG_LEASE, "w").jobs());
+            claimed.addAll(
+                    leases.claim(Partition.parse(physical), 2, LONG_LEASE, "w").jobs());
         assertThat(claimed).hasSize(6);
         for (ClaimedJob job : claimed.subList(0, 3))
-            store.ack(job.queue(), List.of(new JobStore.Ack(job.id(), job.token(), null)));
-        store.fail(claimed.get(3), error(1, "boom"), -1, 5, "dead");
-        store.fail(claimed.get(4), error(1, "boom"), -1, 5, "dead");
+            leases.ack(Partition.parse(job.queue()), List.of(new Leases.Ack(job.id(), job.token(), null)));
+        leases.fail(claimed.get(3), error(1, "boom"), -1, 5, "dead");
+        leases.fail(claimed.get(4), error(1, "boom"), -1, 5, "dead");
         QueueCounts c = queues.counts(Q);
         assertThat(c.pending()).isEqualTo(3);
         assertThat(c.active()).isEqualTo(1);
@@ -137,9 +138,12 @@ class PartitionTest extends RealRedisTest {
 
         queues.pause(Q);
         for (String physical : queues.physical(Q))
-            assertThat(store.claim(physical, 5, LONG_LEASE, "w").paused()).isTrue();
+            assertThat(leases.claim(Partition.parse(physical), 5, LONG_LEASE, "w")
+                            .paused())
+                    .isTrue();
         partitions.declare(Q, 4); // a new partition of a paused queue starts paused
-        assertThat(store.claim(Q + "~3", 5, LONG_LEASE, "w").paused()).isTrue();
+        assertThat(leases.claim(Partition.parse(Q + "~3"), 5, LONG_LEASE, "w").paused())
+                .isTrue();
         queues.resume(Q);
         assertThat(queues.counts(Q).paused()).isFalse();
     }
@@ -150,8 +154,9 @@ class PartitionTest extends RealRedisTest {
         for (int i = 0; i < 9; i++) enqueue(i);
         List<String> dead = new ArrayList<>();
         for (String physical : queues.physical(Q)) {
-            for (ClaimedJob job : store.claim(physical, 10, LONG_LEASE, "w").jobs()) {
-                store.fail(job, error(1, "boom " + job.id()), -1, 5, "dead");
+            for (ClaimedJob job :
+                    leases.claim(Partition.parse(physical), 10, LONG_LEASE, "w").jobs()) {
+                leases.fail(job, error(1, "boom " + job.id()), -1, 5, "dead");
                 dead.add(job.id());
             }
         }
@@ -195,8 +200,9 @@ class PartitionTest extends RealRedisTest {
         assertThat(partitions.count(Q)).isEqualTo(2);
         assertThatThrownBy(() -> partitions.declare(Q, 65)).isInstanceOf(Partitions.RefusedException.class);
         assertThatThrownBy(() -> partitions.declare(Q, 0)).isInstanceOf(Partitions.RefusedException.class);
-        for (ClaimedJob job : store.claim(Q + "~1", 5, LONG_LEASE, "w").jobs())
-            store.ack(job.queue(), List.of(new JobStore.Ack(job.id(), job.token(), null)));
+        for (ClaimedJob job :
+                leases.claim(Partition.parse(Q + "~1"), 5, LONG_LEASE, "w").jobs())
+            leases.ack(Partition.parse(job.queue()), List.of(new Leases.Ack(job.id(), job.token(), null)));
         assertThat(partitions.declare(Q, 1)).isEqualTo(2);
         assertThat((boolean) TestRedis.raw(redis, j -> j.hexists(Keys.partitions(), Q)))
                 .isFalse();
@@ -258,8 +264,9 @@ class PartitionTest extends RealRedisTest {
                             .sum())
                     .isEqualTo(7.0);
             for (String physical : queues.physical(Q)) {
-                for (ClaimedJob job : store.claim(physical, 10, LONG_LEASE, "w").jobs())
-                    store.ack(job.queue(), List.of(new JobStore.Ack(job.id(), job.token(), null)));
+                for (ClaimedJob job : leases.claim(Partition.parse(physical), 10, LONG_LEASE, "w")
+                        .jobs())
+                    leases.ack(Partition.parse(job.queue()), List.of(new Leases.Ack(job.id(), job.token(), null)));
             }
             partitions.declare(Q, 1); // the partition series go away with the partitions
             gauges.refresh();

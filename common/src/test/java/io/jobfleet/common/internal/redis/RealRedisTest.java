@@ -22,11 +22,15 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class RealRedisTest {
     protected static final String Q = "q1";
+    /** The one partition of {@link #Q}: what the lease lifecycle works on. */
+    protected static final Partition P = Partition.first(Q);
+
     protected static final Duration LONG_LEASE = Duration.ofMinutes(5);
 
     protected EmbeddedRedis server;
     protected Redis redis;
     protected JobStore store;
+    protected Leases leases;
     protected QueueStore queues;
     protected RawQueue raw;
 
@@ -55,6 +59,7 @@ public abstract class RealRedisTest {
     void freshRedis() {
         TestRedis.flush(redis);
         store = new JobStore(redis, retention());
+        leases = new Leases(redis, retention());
         queues = new QueueStore(redis);
         raw = new RawQueue(redis, Q);
     }
@@ -73,7 +78,7 @@ public abstract class RealRedisTest {
 
     /** Claims exactly one job of {@link #Q} and returns it. */
     protected ClaimedJob claimOne(Duration lease, String worker) {
-        List<ClaimedJob> jobs = store.claim(Q, 1, lease, worker).jobs();
+        List<ClaimedJob> jobs = leases.claim(P, 1, lease, worker).jobs();
         if (jobs.size() != 1) throw new AssertionError("expected to claim one job, got " + jobs.size());
         return jobs.get(0);
     }

@@ -30,9 +30,9 @@ class ReapTest extends RealRedisTest {
         String later2 = enqueue(3);
         awaitLeaseExpiry(victim);
 
-        JobStore.Reaped reaped = store.reap(Q, 10, 3);
+        Leases.Reaped reaped = leases.reap(P, 10, 3);
 
-        assertThat(reaped).isEqualTo(new JobStore.Reaped(1, 0, List.of(victim)));
+        assertThat(reaped).isEqualTo(new Leases.Reaped(1, 0, List.of(victim)));
         assertThat(raw.pending()).containsExactly(later2, later1, victim);
         assertThat(raw.placesOf(victim)).containsExactly(RawQueue.Place.PENDING);
         JobRecord record = record(victim);
@@ -61,15 +61,15 @@ class ReapTest extends RealRedisTest {
         for (int expiry = 1; expiry < poisonLimit; expiry++) {
             claimOne(SHORT_LEASE, "w" + expiry);
             awaitLeaseExpiry(id);
-            assertThat(store.reap(Q, 10, poisonLimit)).isEqualTo(new JobStore.Reaped(1, 0, List.of(id)));
+            assertThat(leases.reap(P, 10, poisonLimit)).isEqualTo(new Leases.Reaped(1, 0, List.of(id)));
             assertThat(raw.state(id)).isEqualTo(JobState.QUEUED);
             assertThat(raw.nextToClaim()).isEqualTo(id);
         }
         // one short of the limit, the worker runs it as a suspect and marks that run as the one that decides
-        assertThat(store.markSuspect(claimOne(SHORT_LEASE, "w" + poisonLimit))).isTrue();
+        assertThat(leases.markSuspect(claimOne(SHORT_LEASE, "w" + poisonLimit))).isTrue();
         awaitLeaseExpiry(id);
 
-        assertThat(store.reap(Q, 10, poisonLimit)).isEqualTo(new JobStore.Reaped(0, 1, List.of(id)));
+        assertThat(leases.reap(P, 10, poisonLimit)).isEqualTo(new Leases.Reaped(0, 1, List.of(id)));
 
         JobRecord dead = record(id);
         assertThat(dead.state()).isEqualTo(JobState.DEAD);
@@ -97,21 +97,21 @@ class ReapTest extends RealRedisTest {
         for (int expiry = 1; expiry < poisonLimit; expiry++) {
             claimOne(SHORT_LEASE, "w" + expiry);
             awaitLeaseExpiry(id);
-            store.reap(Q, 10, poisonLimit);
+            leases.reap(P, 10, poisonLimit);
         }
         for (int held = 0; held < 2; held++) {
             ClaimedJob suspect = claimOne(SHORT_LEASE, "holder" + held);
             assertThat(suspect.record().expiries()).isEqualTo(poisonLimit - 1);
             awaitLeaseExpiry(id);
-            assertThat(store.reap(Q, 10, poisonLimit)).isEqualTo(new JobStore.Reaped(1, 0, List.of(id)));
+            assertThat(leases.reap(P, 10, poisonLimit)).isEqualTo(new Leases.Reaped(1, 0, List.of(id)));
             assertThat(record(id).state()).isEqualTo(JobState.QUEUED);
             assertThat(record(id).expiries()).isEqualTo(poisonLimit - 1);
         }
         // a mark from an older run does not count for the next one
         ClaimedJob marked = claimOne(SHORT_LEASE, "w-marked");
-        assertThat(store.markSuspect(marked)).isTrue();
+        assertThat(leases.markSuspect(marked)).isTrue();
         awaitLeaseExpiry(id);
-        assertThat(store.reap(Q, 10, poisonLimit).dead()).isEqualTo(1);
+        assertThat(leases.reap(P, 10, poisonLimit).dead()).isEqualTo(1);
         assertThat(record(id).expiries()).isEqualTo(poisonLimit);
     }
 
@@ -120,10 +120,10 @@ class ReapTest extends RealRedisTest {
         String id = enqueue(1);
         ClaimedJob first = claimOne(SHORT_LEASE, "w1");
         awaitLeaseExpiry(id);
-        store.reap(Q, 10, 3);
+        leases.reap(P, 10, 3);
         ClaimedJob second = claimOne(LONG_LEASE, "w2");
-        assertThat(store.markSuspect(first)).isFalse();
-        assertThat(store.markSuspect(second)).isTrue();
+        assertThat(leases.markSuspect(first)).isFalse();
+        assertThat(leases.markSuspect(second)).isTrue();
     }
 
     /** L7: a poison death counts in the per-minute "dead" series, as a death recorded by fail does. */
@@ -132,11 +132,11 @@ class ReapTest extends RealRedisTest {
         String id = enqueue(1);
         claimOne(SHORT_LEASE, "w1");
         awaitLeaseExpiry(id);
-        store.reap(Q, 10, 2);
-        assertThat(store.markSuspect(claimOne(SHORT_LEASE, "w2"))).isTrue();
+        leases.reap(P, 10, 2);
+        assertThat(leases.markSuspect(claimOne(SHORT_LEASE, "w2"))).isTrue();
         awaitLeaseExpiry(id);
 
-        assertThat(store.reap(Q, 10, 2)).isEqualTo(new JobStore.Reaped(0, 1, List.of(id)));
+        assertThat(leases.reap(P, 10, 2)).isEqualTo(new Leases.Reaped(0, 1, List.of(id)));
 
         assertThat(raw.stat("dead")).isEqualTo(1);
         long deadPerMinute =
@@ -147,17 +147,17 @@ class ReapTest extends RealRedisTest {
     @Test
     void reapTakesOnlyExpiredLeasesUpToItsLimit() {
         for (int i = 0; i < 3; i++) enqueue(i);
-        List<ClaimedJob> expiring = store.claim(Q, 3, SHORT_LEASE, "w").jobs();
+        List<ClaimedJob> expiring = leases.claim(P, 3, SHORT_LEASE, "w").jobs();
         String live = enqueue(9);
         claimOne(LONG_LEASE, "w");
         expiring.forEach(j -> awaitLeaseExpiry(j.id()));
 
-        JobStore.Reaped first = store.reap(Q, 2, 5);
-        JobStore.Reaped second = store.reap(Q, 2, 5);
+        Leases.Reaped first = leases.reap(P, 2, 5);
+        Leases.Reaped second = leases.reap(P, 2, 5);
 
         assertThat(first.requeued()).isEqualTo(2);
         assertThat(second.requeued()).isEqualTo(1);
-        assertThat(store.reap(Q, 2, 5).ids()).isEmpty();
+        assertThat(leases.reap(P, 2, 5).ids()).isEmpty();
         assertThat(raw.active()).containsOnlyKeys(live);
         assertThat(raw.pending()).hasSize(3);
     }
@@ -169,14 +169,14 @@ class ReapTest extends RealRedisTest {
         long firstDeadline = raw.score(RawQueue.Place.ACTIVE, id).longValue();
 
         long before = redis.serverTimeMs();
-        assertThat(store.renew(Q, Duration.ofSeconds(10), Map.of(id, job.token())))
+        assertThat(leases.renew(P, Duration.ofSeconds(10), Map.of(id, job.token())))
                 .isEmpty();
         long after = redis.serverTimeMs();
 
         long renewed = raw.score(RawQueue.Place.ACTIVE, id).longValue();
         assertThat(renewed).isBetween(before + 10_000, after + 10_000);
         awaitServerTimePast(firstDeadline + 20);
-        assertThat(store.reap(Q, 10, 1).ids()).isEmpty();
+        assertThat(leases.reap(P, 10, 1).ids()).isEmpty();
         assertThat(raw.job(id)).containsEntry("state", "ACTIVE").containsEntry("token", Long.toString(job.token()));
         assertThat(raw.active()).containsOnlyKeys(id);
     }
@@ -192,10 +192,10 @@ class ReapTest extends RealRedisTest {
         assertThat(List.of(c.id(), r.id(), k.id())).containsExactly(cancelled, reaped, kept);
         store.cancel(Q, cancelled);
         awaitLeaseExpiry(reaped);
-        store.reap(Q, 10, 5);
+        leases.reap(P, 10, 5);
 
-        Map<String, String> notRenewed = store.renew(
-                Q, LONG_LEASE, Map.of(cancelled, c.token(), reaped, r.token(), kept, k.token(), "gone", 1L));
+        Map<String, String> notRenewed = leases.renew(
+                P, LONG_LEASE, Map.of(cancelled, c.token(), reaped, r.token(), kept, k.token(), "gone", 1L));
 
         assertThat(notRenewed)
                 .containsExactlyInAnyOrderEntriesOf(Map.of(cancelled, "cancelled", reaped, "lost", "gone", "lost"));
@@ -205,8 +205,8 @@ class ReapTest extends RealRedisTest {
         // claimed again by another worker: still lost for the first
         ClaimedJob other = claimOne(LONG_LEASE, "w2");
         assertThat(other.id()).isEqualTo(reaped);
-        assertThat(store.renew(Q, LONG_LEASE, Map.of(reaped, r.token()))).containsEntry(reaped, "lost");
-        assertThat(store.renew(Q, LONG_LEASE, Map.of(reaped, other.token()))).isEmpty();
+        assertThat(leases.renew(P, LONG_LEASE, Map.of(reaped, r.token()))).containsEntry(reaped, "lost");
+        assertThat(leases.renew(P, LONG_LEASE, Map.of(reaped, other.token()))).isEmpty();
     }
 
     @Test
@@ -215,7 +215,7 @@ class ReapTest extends RealRedisTest {
         ClaimedJob job = claimOne();
         String older = enqueue(2);
 
-        store.release(job, Duration.ZERO);
+        leases.release(job, Duration.ZERO);
 
         assertThat(raw.pending()).containsExactly(older, id);
         assertThat(raw.job(id))
@@ -235,7 +235,7 @@ class ReapTest extends RealRedisTest {
         ClaimedJob job = claimOne();
         long before = redis.serverTimeMs();
 
-        store.release(job, Duration.ofSeconds(30));
+        leases.release(job, Duration.ofSeconds(30));
 
         long due = raw.score(RawQueue.Place.SCHEDULED, id).longValue();
         assertThat(due).isBetween(before + 30_000, redis.serverTimeMs() + 30_000);
@@ -247,9 +247,9 @@ class ReapTest extends RealRedisTest {
     void reapLeavesJobsThatAreNoLongerActive() {
         String id = enqueue(1);
         ClaimedJob job = claimOne(SHORT_LEASE, "w1");
-        store.ack(Q, List.of(new JobStore.Ack(id, job.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack(id, job.token(), null)));
         awaitServerTimePast(redis.serverTimeMs() + 60);
-        assertThat(store.reap(Q, 10, 1).ids()).isEmpty();
+        assertThat(leases.reap(P, 10, 1).ids()).isEmpty();
         assertThat(raw.state(id)).isEqualTo(JobState.SUCCEEDED);
         assertThat(raw.stat("orphansRecovered")).isZero();
     }

@@ -26,7 +26,7 @@ class RedisErrorsTest {
     }
 
     private static RuntimeException translate(String message) {
-        return REDIS.translate(new JedisDataException(message));
+        return REDIS.edge().translate(new JedisDataException(message));
     }
 
     @Test
@@ -55,7 +55,7 @@ class RedisErrorsTest {
                     .isNotInstanceOf(RedisOutOfMemoryException.class)
                     .hasMessageContaining("cannot serve now");
         }
-        assertThat(REDIS.translate(new JedisConnectionException("Connection refused")))
+        assertThat(REDIS.edge().translate(new JedisConnectionException("Connection refused")))
                 .isInstanceOf(RedisUnavailableException.class)
                 .hasMessageContaining("unreachable");
     }

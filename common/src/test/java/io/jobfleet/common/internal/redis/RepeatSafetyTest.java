@@ -59,7 +59,7 @@ class RepeatSafetyTest extends RealRedisTest {
         NewJob job = job(1).withId("job-1");
         store.enqueue(job);
         ClaimedJob claimed = claimOne();
-        store.ack(Q, List.of(new JobStore.Ack("job-1", claimed.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack("job-1", claimed.token(), null)));
 
         assertThat(store.enqueue(job).status()).isEqualTo(Status.REPLAYED);
         assertThat(raw.state("job-1")).isEqualTo(JobState.SUCCEEDED);
@@ -85,7 +85,7 @@ class RepeatSafetyTest extends RealRedisTest {
     @Test
     void requeueTwice() {
         String id = enqueue(1);
-        store.fail(claimOne(), error(1, "x"), -1, 5, "dead");
+        leases.fail(claimOne(), error(1, "x"), -1, 5, "dead");
         assertThat(queues.requeue(Q, List.of(id), true)).isEqualTo(1);
         Map<String, String> once = raw.snapshot();
 
@@ -98,7 +98,7 @@ class RepeatSafetyTest extends RealRedisTest {
     @Test
     void purgeTwice() {
         String id = enqueue(1);
-        store.fail(claimOne(), error(1, "x"), -1, 5, "dead");
+        leases.fail(claimOne(), error(1, "x"), -1, 5, "dead");
         assertThat(queues.purge(Q, List.of(id))).isEqualTo(1);
         Map<String, String> once = raw.snapshot();
 
@@ -113,10 +113,10 @@ class RepeatSafetyTest extends RealRedisTest {
         String id = store.enqueue(job(1).withDelay(Duration.ofMillis(20))).id();
         store.enqueue(job(2).withDelay(Duration.ofHours(1)));
         awaitServerTimePast(raw.score(RawQueue.Place.SCHEDULED, id).longValue());
-        assertThat(store.promote(Q, 10).count()).isEqualTo(1);
+        assertThat(leases.promote(P, 10).count()).isEqualTo(1);
         Map<String, String> once = raw.snapshot();
 
-        assertThat(store.promote(Q, 10).count()).isZero();
+        assertThat(leases.promote(P, 10).count()).isZero();
 
         assertThat(raw.snapshot()).isEqualTo(once);
         assertThat(raw.pending()).containsExactly(id);
@@ -127,10 +127,10 @@ class RepeatSafetyTest extends RealRedisTest {
         String id = enqueue(1);
         claimOne(Duration.ofMillis(20), "w1");
         awaitServerTimePast(raw.score(RawQueue.Place.ACTIVE, id).longValue());
-        assertThat(store.reap(Q, 10, 5).requeued()).isEqualTo(1);
+        assertThat(leases.reap(P, 10, 5).requeued()).isEqualTo(1);
         Map<String, String> once = raw.snapshot();
 
-        assertThat(store.reap(Q, 10, 5)).isEqualTo(new JobStore.Reaped(0, 0, List.of()));
+        assertThat(leases.reap(P, 10, 5)).isEqualTo(new Leases.Reaped(0, 0, List.of()));
 
         assertThat(raw.snapshot()).isEqualTo(once);
         assertThat(raw.job(id)).containsEntry("expiries", "1");
@@ -141,11 +141,11 @@ class RepeatSafetyTest extends RealRedisTest {
     void ackTwice() {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
-        List<JobStore.Ack> ack = List.of(new JobStore.Ack(id, job.token(), null));
-        assertThat(store.ack(Q, ack)).containsExactly(ReportStatus.RECORDED);
+        List<Leases.Ack> ack = List.of(new Leases.Ack(id, job.token(), null));
+        assertThat(leases.ack(P, ack)).containsExactly(ReportStatus.RECORDED);
         Map<String, String> once = raw.snapshot();
 
-        assertThat(store.ack(Q, ack)).containsExactly(ReportStatus.REPEATED);
+        assertThat(leases.ack(P, ack)).containsExactly(ReportStatus.REPEATED);
 
         assertThat(raw.snapshot()).isEqualTo(once);
     }
@@ -154,14 +154,14 @@ class RepeatSafetyTest extends RealRedisTest {
     void failTwice() {
         String retried = enqueue(1);
         String dead = enqueue(2);
-        List<ClaimedJob> jobs = store.claim(Q, 2, LONG_LEASE, "w").jobs();
-        assertThat(store.fail(jobs.get(0), error(1, "x"), 60_000, 5, "dead").kind())
+        List<ClaimedJob> jobs = leases.claim(P, 2, LONG_LEASE, "w").jobs();
+        assertThat(leases.fail(jobs.get(0), error(1, "x"), 60_000, 5, "dead").kind())
                 .isEqualTo(FailOutcome.Kind.RETRY);
-        assertThat(store.fail(jobs.get(1), error(1, "x"), -1, 5, "dead")).isEqualTo(FailOutcome.DEAD);
+        assertThat(leases.fail(jobs.get(1), error(1, "x"), -1, 5, "dead")).isEqualTo(FailOutcome.DEAD);
         Map<String, String> once = raw.snapshot();
 
-        assertThat(store.fail(jobs.get(0), error(1, "x"), 60_000, 5, "dead")).isEqualTo(FailOutcome.REPEATED);
-        assertThat(store.fail(jobs.get(1), error(1, "x"), -1, 5, "dead")).isEqualTo(FailOutcome.REPEATED);
+        assertThat(leases.fail(jobs.get(0), error(1, "x"), 60_000, 5, "dead")).isEqualTo(FailOutcome.REPEATED);
+        assertThat(leases.fail(jobs.get(1), error(1, "x"), -1, 5, "dead")).isEqualTo(FailOutcome.REPEATED);
 
         assertThat(raw.snapshot()).isEqualTo(once);
         assertThat(raw.placesOf(retried)).containsExactly(RawQueue.Place.SCHEDULED);
@@ -172,10 +172,10 @@ class RepeatSafetyTest extends RealRedisTest {
     void releaseTwiceGivesTheAttemptBackOnce() {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
-        store.release(job, Duration.ZERO);
+        leases.release(job, Duration.ZERO);
         Map<String, String> once = raw.snapshot();
 
-        store.release(job, Duration.ZERO);
+        leases.release(job, Duration.ZERO);
 
         assertThat(raw.snapshot()).isEqualTo(once);
         assertThat(raw.job(id)).containsEntry("attempts", "0");
@@ -186,8 +186,8 @@ class RepeatSafetyTest extends RealRedisTest {
     void renewTwice() {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
-        assertThat(store.renew(Q, LONG_LEASE, Map.of(id, job.token()))).isEmpty();
-        assertThat(store.renew(Q, LONG_LEASE, Map.of(id, job.token()))).isEmpty();
+        assertThat(leases.renew(P, LONG_LEASE, Map.of(id, job.token()))).isEmpty();
+        assertThat(leases.renew(P, LONG_LEASE, Map.of(id, job.token()))).isEmpty();
         assertThat(raw.active()).containsOnlyKeys(id);
         assertThat(raw.job(id)).containsEntry("state", "ACTIVE");
     }
@@ -197,12 +197,12 @@ class RepeatSafetyTest extends RealRedisTest {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
         var progress = TextNode.valueOf("50%");
-        assertThat(store.progress(job, progress)).isTrue();
-        assertThat(store.recordStep(job, "s", "1")).isTrue();
+        assertThat(leases.progress(job, progress)).isTrue();
+        assertThat(leases.recordStep(job, "s", "1")).isTrue();
         Map<String, String> once = raw.snapshot();
 
-        assertThat(store.progress(job, progress)).isTrue();
-        assertThat(store.recordStep(job, "s", "1")).isTrue();
+        assertThat(leases.progress(job, progress)).isTrue();
+        assertThat(leases.recordStep(job, "s", "1")).isTrue();
 
         assertThat(raw.snapshot()).isEqualTo(once);
         assertThat(raw.job(id)).containsEntry("progress", "\"50%\"");

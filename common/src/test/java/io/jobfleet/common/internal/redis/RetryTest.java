@@ -30,7 +30,7 @@ class RetryTest extends RealRedisTest {
         assertThat(delay).isBetween(0L, policy.ceilingMs(job.attempt()));
         long before = redis.serverTimeMs();
         FailOutcome out =
-                store.fail(job, AttemptError.of(job.attempt(), cause, "w1"), delay, defaultMax, "attempts exhausted");
+                leases.fail(job, AttemptError.of(job.attempt(), cause, "w1"), delay, defaultMax, "attempts exhausted");
         long after = redis.serverTimeMs();
         if (out.kind() == FailOutcome.Kind.RETRY) {
             assertThat(out.dueAt()).isBetween(before + delay, after + delay);
@@ -40,7 +40,7 @@ class RetryTest extends RealRedisTest {
                     .containsEntry("runAt", Long.toString(out.dueAt()));
             assertThat(raw.placesOf(id)).containsExactly(RawQueue.Place.SCHEDULED);
             awaitServerTimePast(out.dueAt());
-            assertThat(store.promote(Q, 10).count()).isEqualTo(1);
+            assertThat(leases.promote(P, 10).count()).isEqualTo(1);
         }
         return out;
     }
@@ -101,7 +101,7 @@ class RetryTest extends RealRedisTest {
             assertThat(job.attempt()).isEqualTo(attempt);
             long delay = policy.delayMs(attempt);
             long before = redis.serverTimeMs();
-            FailOutcome out = store.fail(job, error(attempt, "e" + attempt), delay, policy.maxAttempts(), "exhausted");
+            FailOutcome out = leases.fail(job, error(attempt, "e" + attempt), delay, policy.maxAttempts(), "exhausted");
             long after = redis.serverTimeMs();
             if (attempt == policy.maxAttempts()) {
                 assertThat(out).isEqualTo(FailOutcome.DEAD);
@@ -119,7 +119,7 @@ class RetryTest extends RealRedisTest {
                             0,
                             id,
                             ZAddParams.zAddParams().xx()));
-            store.promote(Q, 10);
+            leases.promote(P, 10);
             assertThat(raw.state(id)).isEqualTo(JobState.QUEUED);
         }
         assertThat(record(id).errors()).extracting(AttemptError::message).containsExactly("e1", "e2", "e3", "e4", "e5");
@@ -128,7 +128,9 @@ class RetryTest extends RealRedisTest {
 
     @Test
     void errorsAreBoundedAndTheDroppedOnesCounted() {
-        store = new JobStore(redis, new Retention(Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), 3));
+        Retention retention = new Retention(Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), 3);
+        store = new JobStore(redis, retention);
+        leases = new Leases(redis, retention);
         String id = enqueue(1);
         for (int attempt = 1; attempt <= 5; attempt++) {
             failOnce(id, FAST, 5, new IllegalStateException("boom " + attempt));
@@ -193,7 +195,7 @@ class RetryTest extends RealRedisTest {
     void nonRetryableErrorKillsAtOnce() {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
-        assertThat(store.fail(job, error(1, "bad input"), -1, 5, "non-retryable: bad input"))
+        assertThat(leases.fail(job, error(1, "bad input"), -1, 5, "non-retryable: bad input"))
                 .isEqualTo(FailOutcome.DEAD);
         JobRecord dead = record(id);
         assertThat(dead.deadReason()).isEqualTo("non-retryable: bad input");
@@ -206,9 +208,9 @@ class RetryTest extends RealRedisTest {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
         long before = redis.serverTimeMs();
-        FailOutcome out = store.fail(job, error(1, "x"), 125_000, 5, "dead");
+        FailOutcome out = leases.fail(job, error(1, "x"), 125_000, 5, "dead");
         assertThat(out.dueAt()).isBetween(before + 125_000, redis.serverTimeMs() + 125_000);
-        assertThat(store.promote(Q, 10)).isEqualTo(new JobStore.Promoted(0, out.dueAt()));
+        assertThat(leases.promote(P, 10)).isEqualTo(new Leases.Promoted(0, out.dueAt()));
         assertThat(raw.state(id)).isEqualTo(JobState.SCHEDULED);
     }
 }

@@ -23,19 +23,19 @@ class RetryTransientTest extends RealRedisTest {
 
     @Test
     void whichErrorsAreRetried() {
-        assertThat(Redis.retriable(new JedisDataException("TRYAGAIN Multiple keys request during rehashing")))
+        assertThat(CallEdge.retriable(new JedisDataException("TRYAGAIN Multiple keys request during rehashing")))
                 .isTrue();
-        assertThat(Redis.retriable(new JedisClusterException("CLUSTERDOWN The cluster is down")))
+        assertThat(CallEdge.retriable(new JedisClusterException("CLUSTERDOWN The cluster is down")))
                 .isTrue();
-        assertThat(Redis.retriable(new JedisDataException("READONLY You can't write against a read only replica.")))
+        assertThat(CallEdge.retriable(new JedisDataException("READONLY You can't write against a read only replica.")))
                 .isTrue();
-        assertThat(Redis.retriable(new JedisDataException(WRAPPED + "READONLY You can't write")))
+        assertThat(CallEdge.retriable(new JedisDataException(WRAPPED + "READONLY You can't write")))
                 .isTrue();
-        assertThat(Redis.retriable(new JedisDataException("OOM command not allowed")))
+        assertThat(CallEdge.retriable(new JedisDataException("OOM command not allowed")))
                 .isFalse();
-        assertThat(Redis.retriable(new JedisDataException("ERR wrong number of arguments")))
+        assertThat(CallEdge.retriable(new JedisDataException("ERR wrong number of arguments")))
                 .isFalse();
-        assertThat(Redis.retriable(new JedisConnectionException("reset"))).isFalse();
+        assertThat(CallEdge.retriable(new JedisConnectionException("reset"))).isFalse();
     }
 
     @Test
@@ -64,7 +64,7 @@ class RetryTransientTest extends RealRedisTest {
                     .isInstanceOf(RedisUnavailableException.class)
                     .hasMessageContaining("READONLY");
             long ms = (System.nanoTime() - start) / 1_000_000;
-            assertThat(ms).isBetween(Redis.RETRY_FOR.toMillis() - 300, Redis.RETRY_FOR.toMillis() + 10_000);
+            assertThat(ms).isBetween(CallEdge.RETRY_FOR.toMillis() - 300, CallEdge.RETRY_FOR.toMillis() + 10_000);
         } finally {
             TestRedis.raw(redis, j -> j.sendCommand(Protocol.Command.REPLICAOF, "NO", "ONE"));
         }

@@ -35,19 +35,20 @@ class ScriptReplicationTest extends RealRedisTest {
         store.enqueue(NewJob.of(Q, "t", null).withId("later").withDelay(Duration.ofMillis(1)));
         for (String id : List.of("j-1", "j-2", "j-3", "j-4", "later")) events.watch(Q, id);
 
-        List<ClaimedJob> claimed = store.claim(Q, 4, Duration.ofMillis(30), "w").jobs();
+        List<ClaimedJob> claimed =
+                leases.claim(P, 4, Duration.ofMillis(30), "w").jobs();
         assertThat(claimed).extracting(ClaimedJob::id).containsExactlyInAnyOrder("j-1", "j-2", "j-3", "j-4");
         ClaimedJob first = byId(claimed, "j-1");
-        assertThat(store.renew(Q, Duration.ofSeconds(30), Map.of(first.id(), first.token())))
+        assertThat(leases.renew(P, Duration.ofSeconds(30), Map.of(first.id(), first.token())))
                 .isEmpty();
-        assertThat(store.recordStep(first, "s1", "1")).isTrue();
-        assertThat(store.progress(first, TextNode.valueOf("half"))).isTrue();
-        store.ack(Q, List.of(new JobStore.Ack(first.id(), first.token(), TextNode.valueOf("ok"))));
-        store.fail(byId(claimed, "j-2"), error(1, "x"), -1, 5, "dead");
-        store.release(byId(claimed, "j-3"), Duration.ZERO);
+        assertThat(leases.recordStep(first, "s1", "1")).isTrue();
+        assertThat(leases.progress(first, TextNode.valueOf("half"))).isTrue();
+        leases.ack(P, List.of(new Leases.Ack(first.id(), first.token(), TextNode.valueOf("ok"))));
+        leases.fail(byId(claimed, "j-2"), error(1, "x"), -1, 5, "dead");
+        leases.release(byId(claimed, "j-3"), Duration.ZERO);
         awaitServerTimePast(raw.score(RawQueue.Place.ACTIVE, "j-4").longValue());
-        assertThat(store.reap(Q, 10, 5).requeued()).isEqualTo(1);
-        assertThat(store.promote(Q, 10).count()).isEqualTo(1);
+        assertThat(leases.reap(P, 10, 5).requeued()).isEqualTo(1);
+        assertThat(leases.promote(P, 10).count()).isEqualTo(1);
         assertThat(store.cancel(Q, "later")).isEqualTo(JobState.QUEUED);
         assertThat(queues.requeue(Q, List.of("j-2"), true)).isEqualTo(1);
         new WorkerRegistry(redis).heartbeat(new WorkerInfo("w", "h", 1, Q, 1, 0, 0, 0, "1"), Duration.ofSeconds(5));

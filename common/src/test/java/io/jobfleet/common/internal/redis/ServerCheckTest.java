@@ -111,7 +111,8 @@ class ServerCheckTest {
                         assertThat(e.code()).isEqualTo("redis_unavailable");
                         assertThat(e.getMessage()).contains("unreachable");
                     });
-            assertThatThrownBy(() -> store.claim("q1", 1, Duration.ofSeconds(1), "w"))
+            assertThatThrownBy(() -> new Leases(redis, Retention.DEFAULT)
+                            .claim(Partition.first("q1"), 1, Duration.ofSeconds(1), "w"))
                     .isInstanceOf(RedisUnavailableException.class);
             assertThatThrownBy(() -> new QueueStore(redis).depth("q1")).isInstanceOf(RedisUnavailableException.class);
         }

@@ -19,7 +19,7 @@ class StaleEntryTest extends RealRedisTest {
     private String succeededJob() {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
-        store.ack(Q, List.of(new JobStore.Ack(id, job.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack(id, job.token(), null)));
         return id;
     }
 
@@ -30,7 +30,7 @@ class StaleEntryTest extends RealRedisTest {
         Map<String, String> doneHash = raw.job(done);
         TestRedis.raw(redis, j -> j.rpush(raw.keys().pending(), "missing", done));
 
-        List<ClaimedJob> claimed = store.claim(Q, 1, LONG_LEASE, "w").jobs();
+        List<ClaimedJob> claimed = leases.claim(P, 1, LONG_LEASE, "w").jobs();
 
         assertThat(claimed).extracting(ClaimedJob::id).containsExactly(real);
         assertThat(raw.pending()).isEmpty();
@@ -46,7 +46,7 @@ class StaleEntryTest extends RealRedisTest {
         TestRedis.raw(redis, j -> j.zadd(raw.keys().scheduled(), 1, done));
         TestRedis.raw(redis, j -> j.zadd(raw.keys().scheduled(), 2, "missing"));
 
-        assertThat(store.promote(Q, 10)).isEqualTo(new JobStore.Promoted(0, -1));
+        assertThat(leases.promote(P, 10)).isEqualTo(new Leases.Promoted(0, -1));
 
         assertThat(raw.scheduled()).isEmpty();
         assertThat(raw.pending()).isEmpty();
@@ -61,7 +61,7 @@ class StaleEntryTest extends RealRedisTest {
         TestRedis.raw(redis, j -> j.zadd(raw.keys().active(), 1, done));
         TestRedis.raw(redis, j -> j.zadd(raw.keys().active(), 2, "missing"));
 
-        assertThat(store.reap(Q, 10, 1)).isEqualTo(new JobStore.Reaped(0, 0, List.of()));
+        assertThat(leases.reap(P, 10, 1)).isEqualTo(new Leases.Reaped(0, 0, List.of()));
 
         assertThat(raw.active()).isEmpty();
         assertThat(raw.pending()).isEmpty();

@@ -16,12 +16,12 @@ class StepTest extends RealRedisTest {
     void recordedStepIsReturned() {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
-        assertThat(store.step(job, "charge")).isEmpty();
+        assertThat(leases.step(job, "charge")).isEmpty();
 
-        assertThat(store.recordStep(job, "charge", "{\"txn\":\"t-1\"}")).isTrue();
+        assertThat(leases.recordStep(job, "charge", "{\"txn\":\"t-1\"}")).isTrue();
 
-        assertThat(store.step(job, "charge")).contains("{\"txn\":\"t-1\"}");
-        assertThat(store.step(job, "ship")).isEmpty();
+        assertThat(leases.step(job, "charge")).contains("{\"txn\":\"t-1\"}");
+        assertThat(leases.step(job, "ship")).isEmpty();
         assertThat(TestRedis.hash(redis, raw.keys().steps(id)))
                 .containsExactly(Map.entry("charge", "{\"txn\":\"t-1\"}"));
     }
@@ -30,26 +30,26 @@ class StepTest extends RealRedisTest {
     void firstResultStays() {
         enqueue(1);
         ClaimedJob job = claimOne();
-        store.recordStep(job, "charge", "\"first\"");
+        leases.recordStep(job, "charge", "\"first\"");
 
-        assertThat(store.recordStep(job, "charge", "\"second\"")).isTrue();
+        assertThat(leases.recordStep(job, "charge", "\"second\"")).isTrue();
 
-        assertThat(store.step(job, "charge")).contains("\"first\"");
+        assertThat(leases.step(job, "charge")).contains("\"first\"");
     }
 
     @Test
     void laterAttemptSeesStepsOfEarlierOnes() {
         String id = enqueue(1);
         ClaimedJob first = claimOne();
-        store.recordStep(first, "charge", "\"done\"");
-        store.fail(first, error(1, "crash after charging"), 0, 5, "dead");
-        store.promote(Q, 10);
+        leases.recordStep(first, "charge", "\"done\"");
+        leases.fail(first, error(1, "crash after charging"), 0, 5, "dead");
+        leases.promote(P, 10);
 
         ClaimedJob second = claimOne();
         assertThat(second.id()).isEqualTo(id);
-        assertThat(store.step(second, "charge")).contains("\"done\"");
-        assertThat(store.recordStep(second, "charge", "\"again\"")).isTrue();
-        assertThat(store.step(second, "charge")).contains("\"done\"");
+        assertThat(leases.step(second, "charge")).contains("\"done\"");
+        assertThat(leases.recordStep(second, "charge", "\"again\"")).isTrue();
+        assertThat(leases.step(second, "charge")).contains("\"done\"");
     }
 
     @Test
@@ -57,22 +57,22 @@ class StepTest extends RealRedisTest {
         String id = enqueue(1);
         ClaimedJob stale = claimOne(Duration.ofMillis(30), "w1");
         awaitServerTimePast(raw.score(RawQueue.Place.ACTIVE, id).longValue());
-        store.reap(Q, 10, 5);
+        leases.reap(P, 10, 5);
         ClaimedJob owner = claimOne();
 
-        assertThat(store.recordStep(stale, "charge", "\"stale\"")).isFalse();
+        assertThat(leases.recordStep(stale, "charge", "\"stale\"")).isFalse();
         assertThat(raw.exists(raw.keys().steps(id))).isFalse();
-        assertThat(store.recordStep(owner, "charge", "\"owner\"")).isTrue();
-        assertThat(store.step(stale, "charge")).contains("\"owner\"");
+        assertThat(leases.recordStep(owner, "charge", "\"owner\"")).isTrue();
+        assertThat(leases.step(stale, "charge")).contains("\"owner\"");
     }
 
     @Test
     void noStepsOnceTheJobIsNotRunning() {
         String id = enqueue(1);
-        assertThat(store.recordStep(holder(id), "s", "1")).isFalse();
+        assertThat(leases.recordStep(holder(id), "s", "1")).isFalse();
         ClaimedJob job = claimOne();
-        store.ack(Q, List.of(new JobStore.Ack(id, job.token(), null)));
-        assertThat(store.recordStep(job, "s", "1")).isFalse();
+        leases.ack(P, List.of(new Leases.Ack(id, job.token(), null)));
+        assertThat(leases.recordStep(job, "s", "1")).isFalse();
         assertThat(raw.exists(raw.keys().steps(id))).isFalse();
     }
 
@@ -80,10 +80,10 @@ class StepTest extends RealRedisTest {
     void stepsExpireWithTheSucceededJob() {
         String id = enqueue(1);
         ClaimedJob job = claimOne();
-        store.recordStep(job, "s", "1");
+        leases.recordStep(job, "s", "1");
         assertThat(raw.pttl(raw.keys().steps(id))).isEqualTo(-1);
 
-        store.ack(Q, List.of(new JobStore.Ack(id, job.token(), null)));
+        leases.ack(P, List.of(new Leases.Ack(id, job.token(), null)));
 
         long finished = Retention.DEFAULT.finished().toMillis();
         assertThat(raw.pttl(raw.keys().steps(id))).isBetween(finished - 10_000, finished);

@@ -42,7 +42,7 @@ class TopologyTest extends RealRedisTest {
                 .values()) {
             assertThat(reply).isEqualTo(List.of(1L));
         }
-        redis.checkServer();
+        ServerCheck.run(redis);
     }
 
     @Test
@@ -61,7 +61,8 @@ class TopologyTest extends RealRedisTest {
         for (String q : names) store.enqueue(io.jobfleet.common.job.NewJob.of(q, "t", payload(1)));
         Set<String> nodes = new HashSet<>();
         for (String q : names) {
-            assertThat(store.claim(q, 5, LONG_LEASE, "w").jobs()).hasSize(1);
+            assertThat(leases.claim(Partition.parse(q), 5, LONG_LEASE, "w").jobs())
+                    .hasSize(1);
             if (redis.settings().topology() == RedisSettings.Topology.CLUSTER) {
                 nodes.add(JedisClusterCRC16.getSlot(Keys.of(q).pending()) * 3 / 16384 + "");
             }

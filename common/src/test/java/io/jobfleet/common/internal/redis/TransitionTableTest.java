@@ -177,10 +177,10 @@ class TransitionTableTest extends RealRedisTest {
         switch (state) {
             case ACTIVE -> {}
             case SUCCEEDED ->
-                assertThat(store.ack(Q, List.of(new JobStore.Ack(id, claimed.token(), null))))
+                assertThat(leases.ack(P, List.of(new Leases.Ack(id, claimed.token(), null))))
                         .containsExactly(ReportStatus.RECORDED);
             case DEAD ->
-                assertThat(store.fail(claimed, error(1, "boom"), -1, 5, "non-retryable"))
+                assertThat(leases.fail(claimed, error(1, "boom"), -1, 5, "non-retryable"))
                         .isEqualTo(FailOutcome.DEAD);
             case CANCELLED -> assertThat(store.cancel(Q, id)).isEqualTo(ACTIVE);
             default -> throw new IllegalArgumentException(state.name());
@@ -198,32 +198,32 @@ class TransitionTableTest extends RealRedisTest {
         try {
             return switch (op) {
                 case CLAIM -> {
-                    var jobs = store.claim(Q, 10, LONG_LEASE, "w2").jobs();
+                    var jobs = leases.claim(P, 10, LONG_LEASE, "w2").jobs();
                     yield new Outcome(jobs.stream().anyMatch(j -> j.id().equals(id)), jobs, null);
                 }
                 case ACK -> {
-                    ReportStatus status = store.ack(Q, List.of(new JobStore.Ack(id, holder.token(), null)))
+                    ReportStatus status = leases.ack(P, List.of(new Leases.Ack(id, holder.token(), null)))
                             .get(0);
                     yield new Outcome(status == ReportStatus.RECORDED, status, null);
                 }
                 case FAIL_RETRY -> {
-                    FailOutcome out = store.fail(holder, error(holder.attempt(), "retry me"), 60_000, 5, "unused");
+                    FailOutcome out = leases.fail(holder, error(holder.attempt(), "retry me"), 60_000, 5, "unused");
                     yield new Outcome(out.kind() == FailOutcome.Kind.RETRY, out, null);
                 }
                 case FAIL_DEAD -> {
-                    FailOutcome out = store.fail(holder, error(holder.attempt(), "fatal"), -1, 5, "non-retryable");
+                    FailOutcome out = leases.fail(holder, error(holder.attempt(), "fatal"), -1, 5, "non-retryable");
                     yield new Outcome(out.kind() == FailOutcome.Kind.DEAD, out, null);
                 }
                 case REAP -> {
-                    JobStore.Reaped reaped = store.reap(Q, 100, 100);
+                    Leases.Reaped reaped = leases.reap(P, 100, 100);
                     yield new Outcome(reaped.ids().contains(id), reaped, null);
                 }
                 case RELEASE -> {
-                    store.release(holder, Duration.ZERO);
+                    leases.release(holder, Duration.ZERO);
                     yield new Outcome(null, null, null);
                 }
                 case PROMOTE -> {
-                    JobStore.Promoted promoted = store.promote(Q, 100);
+                    Leases.Promoted promoted = leases.promote(P, 100);
                     yield new Outcome(promoted.count() == 1, promoted, null);
                 }
                 case CANCEL -> {

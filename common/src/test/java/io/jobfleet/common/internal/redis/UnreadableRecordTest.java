@@ -25,7 +25,7 @@ class UnreadableRecordTest extends RealRedisTest {
         // written behind the store's back: enqueue now refuses it (see below)
         redis.call(j -> j.hset(raw.keys().job(bad), "payload", "[".repeat(70) + "]".repeat(70)));
 
-        List<ClaimedJob> claimed = store.claim(Q, 10, LONG_LEASE, "w1").jobs();
+        List<ClaimedJob> claimed = leases.claim(P, 10, LONG_LEASE, "w1").jobs();
 
         assertThat(claimed).extracting(ClaimedJob::id).containsExactlyInAnyOrder(ids.get(0), ids.get(1), ids.get(3));
         assertThat(raw.active().keySet()).containsExactlyInAnyOrder(ids.get(0), ids.get(1), ids.get(3));
@@ -45,7 +45,7 @@ class UnreadableRecordTest extends RealRedisTest {
         // claim.lua counts a non-numeric attempts field as 0 and writes 1: the job is readable
         redis.call(j -> j.hset(raw.keys().job(ids.get(3)), "attempts", "x"));
 
-        List<ClaimedJob> claimed = store.claim(Q, 10, LONG_LEASE, "w1").jobs();
+        List<ClaimedJob> claimed = leases.claim(P, 10, LONG_LEASE, "w1").jobs();
 
         assertThat(claimed).extracting(ClaimedJob::id).containsExactlyInAnyOrder(ids.get(0), ids.get(2), ids.get(3));
         assertThat(claimed)
@@ -64,7 +64,7 @@ class UnreadableRecordTest extends RealRedisTest {
         List<String> ids = List.of(enqueue(0), enqueue(1));
         redis.call(j -> j.hdel(raw.keys().job(ids.get(0)), "type"));
 
-        List<ClaimedJob> claimed = store.claim(Q, 10, LONG_LEASE, "w1").jobs();
+        List<ClaimedJob> claimed = leases.claim(P, 10, LONG_LEASE, "w1").jobs();
 
         assertThat(claimed).extracting(ClaimedJob::id).containsExactly(ids.get(1));
         assertThat(raw.state(ids.get(0))).isEqualTo(JobState.DEAD);
