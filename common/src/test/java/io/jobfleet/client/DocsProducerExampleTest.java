@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobfleet.common.internal.job.ClaimedJob;
 import io.jobfleet.common.internal.redis.EmbeddedRedis;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.JobRecord;
@@ -41,7 +42,7 @@ class DocsProducerExampleTest {
     void theExampleEnqueuesAndWaitsForTheOutcome() throws Exception {
         try (EmbeddedRedis server = TestRedis.start();
                 Redis redis = TestRedis.connect(server)) {
-            JobStore worker = new JobStore(redis, Retention.DEFAULT);
+            Leases worker = new Leases(redis, Retention.DEFAULT);
             Thread runner = Thread.ofVirtual().start(() -> runOne(worker));
 
             JobRecord outcome = fetchReport(TestRedis.url(server));
@@ -58,20 +59,20 @@ class DocsProducerExampleTest {
         DocSnippets.assertMatches("docs/handlers.md", "producer", DocsProducerExampleTest.class);
     }
 
-    private static void runOne(JobStore worker) {
+    private static void runOne(Leases worker) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
-            List<ClaimedJob> jobs = worker.claim("ingest", 1, Duration.ofMinutes(1), "doc-worker")
+            List<ClaimedJob> jobs = worker.claim(Partition.first("ingest"), 1, Duration.ofMinutes(1), "doc-worker")
                     .jobs();
             if (jobs.isEmpty()) {
-                worker.awaitJobs("ingest", Duration.ofMillis(200));
+                worker.awaitJobs(Partition.first("ingest"), Duration.ofMillis(200));
                 continue;
             }
             ClaimedJob job = jobs.get(0);
             ObjectNode result = JsonNodeFactory.instance
                     .objectNode()
                     .put("fetched", job.record().payload().path("url").asText());
-            worker.ack("ingest", List.of(new JobStore.Ack(job.id(), job.token(), result)));
+            worker.ack(Partition.first("ingest"), List.of(new Leases.Ack(job.id(), job.token(), result)));
             return;
         }
     }

@@ -12,7 +12,8 @@ import io.jobfleet.common.error.QueueFullException;
 import io.jobfleet.common.internal.job.ClaimedJob;
 import io.jobfleet.common.internal.redis.DeadLetters;
 import io.jobfleet.common.internal.redis.EmbeddedRedis;
-import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.AttemptError;
@@ -42,14 +43,14 @@ class JobfleetClientTest {
 
     private EmbeddedRedis server;
     private Redis workerRedis;
-    private JobStore worker;
+    private Leases worker;
     private JobfleetClient client;
 
     @BeforeAll
     void start() {
         server = TestRedis.start();
         workerRedis = TestRedis.connect(server);
-        worker = new JobStore(workerRedis, Retention.DEFAULT);
+        worker = new Leases(workerRedis, Retention.DEFAULT);
         client = JobfleetClient.connect(TestRedis.url(server));
     }
 
@@ -90,7 +91,7 @@ class JobfleetClientTest {
         String normal = client.enqueue(NewJob.of(Q, "mail", payload(3))).id();
         String urgent = client.enqueue(NewJob.of(Q, "mail", payload(4)).withHighPriority(true))
                 .id();
-        assertThat(worker.claim(Q, 2, LEASE, "w").jobs())
+        assertThat(worker.claim(Partition.first(Q), 2, LEASE, "w").jobs())
                 .extracting(ClaimedJob::id)
                 .containsExactly(urgent, normal);
     }
@@ -182,11 +183,11 @@ class JobfleetClientTest {
 
         client.pause(Q);
         assertThat(client.counts(Q).paused()).isTrue();
-        assertThat(worker.claim(Q, 1, LEASE, "w").paused()).isTrue();
+        assertThat(worker.claim(Partition.first(Q), 1, LEASE, "w").paused()).isTrue();
 
         client.resume(Q);
         assertThat(client.counts(Q).paused()).isFalse();
-        assertThat(worker.claim(Q, 1, LEASE, "w").jobs()).hasSize(1);
+        assertThat(worker.claim(Partition.first(Q), 1, LEASE, "w").jobs()).hasSize(1);
         assertThat(client.counts(Q).active()).isEqualTo(1);
     }
 
@@ -233,14 +234,15 @@ class JobfleetClientTest {
     }
 
     private ClaimedJob claimOne() {
-        List<ClaimedJob> jobs = worker.claim(Q, 1, LEASE, "w").jobs();
+        List<ClaimedJob> jobs = worker.claim(Partition.first(Q), 1, LEASE, "w").jobs();
         assertThat(jobs).hasSize(1);
         return jobs.get(0);
     }
 
     private void succeed(ClaimedJob job) {
         worker.ack(
-                Q, List.of(new JobStore.Ack(job.id(), job.token(), job.record().payload())));
+                Partition.first(Q),
+                List.of(new Leases.Ack(job.id(), job.token(), job.record().payload())));
     }
 
     private void die(ClaimedJob job) {
