@@ -161,6 +161,7 @@ public final class Redis implements AutoCloseable {
 
     /** Runs a script by its SHA-1; loads it first if this server has not seen it (NOSCRIPT). */
     Object run(Script script, List<String> keys, List<String> args) {
+        script.check(keys);
         return call(j -> {
             try {
                 return j.evalsha(script.sha, keys, args);
