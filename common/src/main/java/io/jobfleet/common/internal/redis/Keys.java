@@ -24,7 +24,8 @@ public final class Keys {
     static final String MINUTE = "minute:";
     static final String WATCHED = "watched";
     /** The suffixes scripts append to a queue's {@link #prefix} themselves: the Lua side of this class. */
-    static final java.util.List<String> SCRIPT_SUFFIXES = java.util.List.of(JOB, STEPS, EVENTS, IDEMPOTENCY, MINUTE, WATCHED);
+    static final java.util.List<String> SCRIPT_SUFFIXES =
+            java.util.List.of(JOB, STEPS, EVENTS, IDEMPOTENCY, MINUTE, WATCHED);
     /**
      * Queues whose keys are kept once made. Any reader can name queues without end (GET
      * /v1/queues/&lt;random&gt;), so past this many names the keys are made afresh on each call.

@@ -54,8 +54,8 @@ enum Script {
     /** Refuses a call with another number of keys than the script reads: a caller out of step with its file. */
     void check(java.util.List<String> given) {
         if (given.size() != keys) {
-            throw new IllegalArgumentException(
-                    "script " + name().toLowerCase(Locale.ROOT) + " takes " + keys + " keys, was given " + given.size());
+            throw new IllegalArgumentException("script " + name().toLowerCase(Locale.ROOT) + " takes " + keys
+                    + " keys, was given " + given.size());
         }
     }
 }
