@@ -49,13 +49,15 @@ public final class Redis implements AutoCloseable {
     }
 
     /**
-     * Connects and checks the server: it answers, it is Redis 6.2 or newer, and its
-     * maxmemory-policy is noeviction (any other policy can silently delete queue state).
+     * Connects and checks the server: it answers, it is Redis 6.2 or newer, its
+     * maxmemory-policy is noeviction (any other policy can silently delete queue state), and its
+     * key layout is one this build serves ({@link SchemaVersion}).
      */
     public static Redis connect(RedisSettings settings) {
         Redis redis = open(settings);
         try {
             redis.checkServer();
+            SchemaVersion.check(redis);
             return redis;
         } catch (RuntimeException e) {
             redis.close();
