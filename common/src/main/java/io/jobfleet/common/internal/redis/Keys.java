@@ -23,6 +23,12 @@ public final class Keys {
     static final String IDEMPOTENCY = "idem:";
     static final String MINUTE = "minute:";
     static final String WATCHED = "watched";
+    /** How long a per-minute outcome hash lives (65 minutes: an hour of history and a margin). */
+    static final long MINUTE_TTL_MS = 3_900_000;
+    /** How long a job's event stream lives after its last event (a day). */
+    static final long EVENTS_TTL_MS = 86_400_000;
+    /** About how many events a job's stream keeps (XADD MAXLEN ~). */
+    static final int EVENTS_MAXLEN = 200;
     /** The suffixes scripts append to a queue's {@link #prefix} themselves: the Lua side of this class. */
     static final java.util.List<String> SCRIPT_SUFFIXES =
             java.util.List.of(JOB, STEPS, EVENTS, IDEMPOTENCY, MINUTE, WATCHED);
@@ -135,12 +141,12 @@ public final class Keys {
         return prefix + WATCHED;
     }
 
-    /** Stream of one watched job's state changes and progress (capped, expires a day after its last event). */
+    /** Stream of one watched job's state changes and progress ({@link #EVENTS_MAXLEN}, {@link #EVENTS_TTL_MS}). */
     public String events(String id) {
         return prefix + EVENTS + id;
     }
 
-    /** Hash of outcome counts (succeeded, retried, dead) in one epoch minute; expires after 65 minutes. */
+    /** Hash of outcome counts (succeeded, retried, dead) in one epoch minute; expires after {@link #MINUTE_TTL_MS}. */
     public String minute(long epochMinute) {
         return prefix + MINUTE + epochMinute;
     }

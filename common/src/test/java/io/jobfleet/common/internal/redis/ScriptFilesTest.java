@@ -32,6 +32,8 @@ class ScriptFilesTest {
     private static final Pattern COLON_LITERAL = Pattern.compile("['\"]([A-Za-z_{}~]*:)['\"]");
     private static final Pattern BUILT = Pattern.compile("(?:KEYS\\[\\d+]|prefix)\\s*\\.\\.\\s*['\"]([^'\"]*)['\"]");
     private static final Pattern HELPER = Pattern.compile("(?m)^local function (\\w+)\\(.*?\n^end\n", Pattern.DOTALL);
+    private static final Pattern KEY_TTL = Pattern.compile("'PEXPIRE', ([^,]+), (\\d+)\\)");
+    private static final Pattern MAXLEN = Pattern.compile("'MAXLEN', '~', (\\d+)");
     private static final Pattern CALL = Pattern.compile("Script\\.([A-Z]+)\\s*,\\s*List\\.of\\(");
 
     @Test
@@ -89,6 +91,29 @@ class ScriptFilesTest {
             problems.addAll(suffixProblems(lua.getKey(), lua.getValue()));
         }
         assertThat(problems).as("key suffixes built in Lua").isEmpty();
+    }
+
+    @Test
+    void keyLifetimesAreTheOnesKeysNames() throws IOException {
+        List<String> problems = new ArrayList<>();
+        int seen = 0;
+        for (Map.Entry<String, String> lua : lua().entrySet()) {
+            Matcher ttl = KEY_TTL.matcher(lua.getValue());
+            for (; ttl.find(); seen++) {
+                Long want = ttl.group(1).equals("minute")
+                        ? Long.valueOf(Keys.MINUTE_TTL_MS)
+                        : ttl.group(1).contains("'events:'") ? Long.valueOf(Keys.EVENTS_TTL_MS) : null;
+                if (want == null || Long.parseLong(ttl.group(2)) != want)
+                    problems.add(lua.getKey() + ": " + ttl.group() + ", Keys names " + want);
+            }
+            Matcher maxlen = MAXLEN.matcher(lua.getValue());
+            while (maxlen.find()) {
+                if (Integer.parseInt(maxlen.group(1)) != Keys.EVENTS_MAXLEN)
+                    problems.add(lua.getKey() + ": " + maxlen.group());
+            }
+        }
+        assertThat(problems).as("lifetimes and lengths in Lua").isEmpty();
+        assertThat(seen).as("PEXPIRE of minute and events keys found").isGreaterThanOrEqualTo(12);
     }
 
     @Test
