@@ -4,7 +4,8 @@ KEYS[1] pending list   KEYS[2] active zset (lease deadlines)   KEYS[3] paused fl
 KEYS[4] queue key prefix "jobfleet:{q}:"
 ARGV[1] max jobs   ARGV[2] lease ms   ARGV[3] worker id   ARGV[4..] job fields to return
 Returns {1, id1, {fields1}, id2, {fields2}, ...} (just {1} when the queue is empty),
-or {-5} when the queue is paused. The returned fields always start with token and attempts, and carry this claim's startedAt.
+or {-5} when the queue is paused. The returned fields always start with token and attempts,
+and carry this claim's startedAt.
 The first write is RPOP (one call pops the whole batch), which Redis allows with memory full:
 workers keep draining. Leases are added with one ZADD per thousand jobs. Needs Redis 6.2 (RPOP count).
 Repeating it claims further jobs; a claim whose reply was lost is recovered by reap.lua when
@@ -36,7 +37,8 @@ while claimed < max do
     if values[1] == 'QUEUED' then
       local token = (tonumber(values[2]) or 0) + 1
       local attempts = (tonumber(values[3]) or 0) + 1
-      redis.call('HSET', jobKey, 'state', 'ACTIVE', 'token', token, 'attempts', attempts, 'worker', worker, 'startedAt', now)
+      redis.call('HSET', jobKey, 'state', 'ACTIVE', 'token', token, 'attempts', attempts, 'worker', worker,
+        'startedAt', now)
       leases[#leases + 1] = deadline
       leases[#leases + 1] = id
       if #leases >= 1000 then

@@ -3,9 +3,8 @@ redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate
 KEYS[1] pending list   KEYS[2] scheduled zset   KEYS[3] queue key prefix "jobfleet:{q}:"
 KEYS[4] retired marker of this partition (exists while a shrink has dropped it)
 ARGV[1] job count n    ARGV[2] idempotency TTL ms   ARGV[3] max pending depth (0 = no limit)
-then per job, 7 values + its fields:
-  id, idempotency key ("" = none), payload fingerprint, delay ms, run-at ms (0 = none),
-  front (1 = push to the claim end: priority high), field count m, then m name/value pairs
+then per job, 7 values and its fields: id, idempotency key ("" = none), payload fingerprint,
+  delay ms, run-at ms (0 = none), front (1 = push to the claim end: priority high), field count m, m name/value pairs
 Returns {status1, id1, status2, id2, ...}: 1 created, 2 replay (same key and fingerprint, or the
 same id again: a client retry), -4 conflict (key reused with another payload; id = the original).
 Returns {-7} when the jobs to create would take the pending list past the max depth: nothing is
@@ -15,9 +14,7 @@ An idempotency key lives its TTL from the job's due time (now, or its delay / ru
 Safe to repeat: ids come from the client, so a retried call replays instead of duplicating.
 The first write is HSET/SET (refused when Redis memory is full), so a full Redis writes nothing,
 and a batch of replays (which writes nothing) is answered even then. ]]
-if redis.call('EXISTS', KEYS[4]) == 1 then
-  return {-8}
-end
+if redis.call('EXISTS', KEYS[4]) == 1 then return {-8} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n, idemTtl, maxDepth = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -62,11 +59,8 @@ for j = 1, n do
     local state = (due > now) and 'SCHEDULED' or 'QUEUED'
     local fields = {'state', state, 'createdAt', now}
     for f = at + 7, at + 6 + 2 * m do fields[#fields + 1] = ARGV[f] end
-    if state == 'SCHEDULED' then
-      fields[#fields + 1] = 'runAt'; fields[#fields + 1] = due
-    else
-      fields[#fields + 1] = 'enqueuedAt'; fields[#fields + 1] = now
-    end
+    local stamp = (state == 'SCHEDULED') and {'runAt', due} or {'enqueuedAt', now}
+    fields[#fields + 1] = stamp[1]; fields[#fields + 1] = stamp[2]
     redis.call('HSET', KEYS[3] .. 'job:' .. id, unpack(fields))
     if idem ~= '' then
       -- a job due later keeps its key for the TTL after it is due, not after it was sent

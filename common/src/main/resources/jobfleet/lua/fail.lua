@@ -62,5 +62,6 @@ redis.call('ZADD', KEYS[2], due, id)
 redis.call('HINCRBY', KEYS[5], 'retried', 1)
 redis.call('HINCRBY', minute, 'retried', 1)
 redis.call('PEXPIRE', minute, 3900000)
-emit(KEYS[6], id, 'type', 'state', 'state', 'SCHEDULED', 'attempt', attempts, 'error', err.message or '', 'runAt', due, 'at', now)
+emit(KEYS[6], id, 'type', 'state', 'state', 'SCHEDULED', 'attempt', attempts, 'error', err.message or '',
+  'runAt', due, 'at', now)
 return {1, due}

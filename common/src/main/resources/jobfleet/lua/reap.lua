@@ -33,7 +33,8 @@ for _, id in ipairs(ids) do
     end
     local list = errors and cjson.decode(errors) or {}
     list[#list + 1] = {attempt = tonumber(attempts), errorClass = 'jobfleet.LeaseExpired',
-      message = 'lease expired: worker ' .. tostring(worker) .. ' stopped renewing it (crashed, hung or cut off from Redis)',
+      message = 'lease expired: worker ' .. tostring(worker)
+        .. ' stopped renewing it (crashed, hung or cut off from Redis)',
       worker = worker, at = now}
     dropped = tonumber(dropped) or 0
     while #list > keep do

@@ -73,7 +73,7 @@ final class Bench {
 
     List<Row> baselines() {
         int n = quick ? 5_000 : 50_000;
-        String key = "jobfleet:{bench}:baseline";
+        String key = Keys.benchBaseline();
         lpush = counters.lpushUnpipelined(key, n);
         try {
             lpushClients = counters.lpushUnpipelined(key, n * 2, clients);

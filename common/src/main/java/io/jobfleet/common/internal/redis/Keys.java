@@ -6,12 +6,32 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The one place Redis key names are made. Every key of a queue starts with
  * {@code jobfleet:{queue}:}, so the whole queue hashes to one Cluster slot and every script
- * runs there; scripts that find job ids in a list get this prefix and add {@code job:<id>}.
- * A partition {@code k > 0} of a partitioned queue is a queue of its own here, named
- * {@code q~k} (see {@link Names#partition}), so its keys carry the tag {@code {q~k}}.
+ * runs there. Scripts that find job ids in a list get this prefix and build exactly the keys
+ * named by {@link #SCRIPT_SUFFIXES} from it ({@code job:<id>}, {@code steps:<id>},
+ * {@code events:<id>}, {@code idem:<key>}, {@code minute:<epoch minute>}, {@code watched}), with
+ * the same strings as the methods here; every other key reaches a script through {@code KEYS}.
+ * ScriptFilesTest holds the scripts to that list. A partition {@code k > 0} of a partitioned
+ * queue is a queue of its own here, named {@code q~k} (see {@link Names#partition}), so its keys
+ * carry the tag {@code {q~k}}.
  */
 public final class Keys {
     public static final String ROOT = "jobfleet:";
+
+    static final String JOB = "job:";
+    static final String STEPS = "steps:";
+    static final String EVENTS = "events:";
+    static final String IDEMPOTENCY = "idem:";
+    static final String MINUTE = "minute:";
+    static final String WATCHED = "watched";
+    /** How long a per-minute outcome hash lives (65 minutes: an hour of history and a margin). */
+    static final long MINUTE_TTL_MS = 3_900_000;
+    /** How long a job's event stream lives after its last event (a day). */
+    static final long EVENTS_TTL_MS = 86_400_000;
+    /** About how many events a job's stream keeps (XADD MAXLEN ~). */
+    static final int EVENTS_MAXLEN = 200;
+    /** The suffixes scripts append to a queue's {@link #prefix} themselves: the Lua side of this class. */
+    static final java.util.List<String> SCRIPT_SUFFIXES =
+            java.util.List.of(JOB, STEPS, EVENTS, IDEMPOTENCY, MINUTE, WATCHED);
     /**
      * Queues whose keys are kept once made. Any reader can name queues without end (GET
      * /v1/queues/&lt;random&gt;), so past this many names the keys are made afresh on each call.
@@ -105,30 +125,48 @@ public final class Keys {
     }
 
     public String job(String id) {
-        return prefix + "job:" + id;
+        return prefix + JOB + id;
     }
 
     public String steps(String id) {
-        return prefix + "steps:" + id;
+        return prefix + STEPS + id;
     }
 
     public String idempotency(String key) {
-        return prefix + "idem:" + key;
+        return prefix + IDEMPOTENCY + key;
     }
 
     /** Set of job ids an SSE client is watching: only their transitions are written to an event stream. */
     public String watched() {
-        return prefix + "watched";
+        return prefix + WATCHED;
     }
 
-    /** Stream of one watched job's state changes and progress (capped, expires a day after its last event). */
+    /** Stream of one watched job's state changes and progress ({@link #EVENTS_MAXLEN}, {@link #EVENTS_TTL_MS}). */
     public String events(String id) {
-        return prefix + "events:" + id;
+        return prefix + EVENTS + id;
     }
 
-    /** Hash of outcome counts (succeeded, retried, dead) in one epoch minute; expires after 65 minutes. */
+    /** Hash of outcome counts (succeeded, retried, dead) in one epoch minute; expires after {@link #MINUTE_TTL_MS}. */
     public String minute(long epochMinute) {
-        return prefix + "minute:" + epochMinute;
+        return prefix + MINUTE + epochMinute;
+    }
+
+    /** Pattern matching every key of this queue (or partition), for SCAN. */
+    public String pattern() {
+        return prefix + "*";
+    }
+
+    /**
+     * String holding the integer version of the key layout (see {@link SchemaVersion}): fleet-wide,
+     * its own slot, read once at startup.
+     */
+    public static String schema() {
+        return ROOT + "schema";
+    }
+
+    /** List the bench's baseline phase fills and deletes (in the slot of its queue {@code bench}). */
+    public static String benchBaseline() {
+        return ROOT + "{bench}:baseline";
     }
 
     /** List of operator actions (newest first, bounded): who did what to which queue, and to how many jobs. */

@@ -40,13 +40,15 @@ public final class Redis implements AutoCloseable {
     }
 
     /**
-     * Connects and checks the server: it answers, it is Redis 6.2 or newer, and its
-     * maxmemory-policy is noeviction (any other policy can silently delete queue state).
+     * Connects and checks the server: it answers, it is Redis 6.2 or newer, its
+     * maxmemory-policy is noeviction (any other policy can silently delete queue state), and its
+     * key layout is one this build serves ({@link SchemaVersion}).
      */
     public static Redis connect(RedisSettings settings) {
         Redis redis = open(settings);
         try {
             ServerCheck.run(redis);
+            SchemaVersion.check(redis);
             return redis;
         } catch (RuntimeException e) {
             redis.close();
@@ -89,6 +91,7 @@ public final class Redis implements AutoCloseable {
 
     /** Runs a script by its SHA-1 (see {@link CallEdge#run}). */
     Object run(Script script, List<String> keys, List<String> args) {
+        script.check(keys);
         return edge.run(script, keys, args);
     }
 

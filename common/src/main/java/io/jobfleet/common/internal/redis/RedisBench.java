@@ -120,9 +120,7 @@ public final class RedisBench {
     }
 
     private void clearOne(String queue) {
-        Keys keys = Keys.of(queue);
-        String pattern = Keys.ROOT + "{" + keys.queue() + "}:*";
-        List<String> found = redis.scanKeys(pattern);
+        List<String> found = redis.scanKeys(Keys.of(queue).pattern());
         for (int from = 0; from < found.size(); from += 1000) {
             String[] batch =
                     found.subList(from, Math.min(found.size(), from + 1000)).toArray(new String[0]);
