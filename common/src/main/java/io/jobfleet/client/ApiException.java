@@ -32,8 +32,9 @@ public class ApiException extends JobfleetException {
         return requestId;
     }
 
+    /** The API's message, with the status, code and request id a log line needs. */
     @Override
-    public String toString() {
-        return "ApiException: HTTP " + status + " " + code() + ": " + getMessage() + " (request " + requestId + ")";
+    public String getMessage() {
+        return "HTTP " + status + " " + code() + ": " + super.getMessage() + " (request " + requestId + ")";
     }
 }

@@ -25,6 +25,7 @@ import redis.clients.jedis.Protocol;
  * the refused enqueues go through, and nothing acknowledged is lost or stuck.
  */
 @Tag("slow")
+@SuppressWarnings("deprecation") // raw commands (CONFIG, DEBUG, CLUSTER) through sendCommand
 class MaxMemoryTest extends FaultTestBase {
     private static final String Q = "oom";
     private static final long BACKLOG = 400;

@@ -63,6 +63,7 @@ final class Connector {
         }
     }
 
+    @SuppressWarnings("deprecation") // ssl(true): the JDK's default trust store, as rediss:// promises; no TLS test yet
     private static DefaultJedisClientConfig clientConfig(RedisSettings settings) {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) settings.connectTimeout().toMillis())
@@ -78,6 +79,7 @@ final class Connector {
     }
 
     /** The sentinels are asked without the data nodes' credentials or database. */
+    @SuppressWarnings("deprecation") // as in clientConfig
     private static DefaultJedisClientConfig sentinelConfig(RedisSettings settings) {
         return DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) settings.connectTimeout().toMillis())

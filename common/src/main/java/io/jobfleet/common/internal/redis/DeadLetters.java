@@ -192,6 +192,7 @@ public final class DeadLetters {
         return null;
     }
 
+    @SuppressWarnings("deprecation") // ZRANGEBYSCORE LIMIT; its successor takes doubles, our bounds are "+inf" strings
     private List<DeadJob> read(Keys keys, String max, long offset, int count) {
         List<Tuple> tuples = redis.call(j -> j.zrangeByScoreWithScores(keys.dead(), "-inf", max, (int) offset, count));
         if (tuples.isEmpty()) return null;

@@ -133,7 +133,7 @@ public final class Partitions {
         // each process starts its rotation at a random point, so one-shot clients (the CLI) spread too
         AtomicLong next = roundRobin.computeIfAbsent(
                 queue, q -> new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16)));
-        return (int) Math.floorMod(next.getAndIncrement(), n);
+        return Math.floorMod(next.getAndIncrement(), n);
     }
 
     /** How many queues' round-robin positions this layout keeps. */

@@ -159,6 +159,7 @@ public final class QueueStore {
     }
 
     /** Dead job ids of one partition, oldest first, that died at or before {@code diedBeforeMs} (server time), from {@code offset}. */
+    @SuppressWarnings("deprecation") // as in DeadLetters.read
     public List<String> deadIds(Partition partition, long diedBeforeMs, long offset, int limit) {
         List<Tuple> tuples = redis.call(j -> j.zrangeByScoreWithScores(
                 partition.keys().dead(), "-inf", Long.toString(diedBeforeMs), (int) offset, limit));

@@ -46,6 +46,7 @@ final class ServerInfo {
     }
 
     /** Sends one command to every server this client reaches (see {@link #infoEveryNode}); replies by address. */
+    @SuppressWarnings("deprecation") // Jedis 8 keeps sendCommand for commands it has no method for (INFO x, CONFIG)
     Map<String, Object> everyNode(Protocol.Command command, String... args) {
         if (jedis instanceof RedisClusterClient cluster) {
             Map<String, Object> out = new TreeMap<>();
@@ -100,6 +101,7 @@ final class ServerInfo {
     }
 
     /** The Redis server's clock, in epoch milliseconds. */
+    @SuppressWarnings("deprecation") // as in everyNode: TIME has no method on UnifiedJedis
     long serverTimeMs() {
         List<?> time = (List<?>) edge.call(j -> j.sendCommand(Protocol.Command.TIME));
         long seconds = Long.parseLong(new String((byte[]) time.get(0), StandardCharsets.US_ASCII));

@@ -11,6 +11,7 @@ import redis.clients.jedis.Protocol;
  * slots. Redis checks there that a script's KEYS share one slot (else CROSSSLOT).
  */
 @Tag("single-server") // its own server: not run against Cluster or Sentinel
+@SuppressWarnings("deprecation") // raw commands (CONFIG, DEBUG, CLUSTER) through sendCommand
 abstract class ClusterNodeTest extends RealRedisTest {
 
     @Override

@@ -18,6 +18,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * demoted with REPLICAOF for a moment and the write issued meanwhile succeeds once it is master again.
  */
 @Tag("single-server") // REPLICAOF on the one server
+@SuppressWarnings("deprecation") // raw commands (CONFIG, DEBUG, CLUSTER) through sendCommand
 class RetryTransientTest extends RealRedisTest {
     private static final String WRAPPED = "ERR Error running script (call to f_x): @user_script:3: @user_script: 3: -";
 
