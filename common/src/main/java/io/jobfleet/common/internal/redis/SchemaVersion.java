@@ -29,7 +29,15 @@ public final class SchemaVersion {
      * Throws {@link ConfigException} when the marker names a layout this build does not serve.
      */
     public static int check(Redis redis) {
-        String found = redis.call(j -> j.get(Keys.schema()));
+        String found;
+        try {
+            found = redis.call(j -> j.get(Keys.schema()));
+        } catch (RedisUnavailableException e) {
+            // the marker's slot not served yet (a Cluster being formed, a shard down): the process starts, as it
+            // would have before it read the marker; the next process to start checks it
+            log.warn("the key layout marker {} is not checked now: {}", Keys.schema(), e.getMessage());
+            return CURRENT;
+        }
         if (found == null) {
             try {
                 // two processes starting together both land here: NX keeps the first, both read 1
