@@ -102,7 +102,7 @@ class FencedAckTest extends WorkerTestBase {
                 .containsEntry(id, "lost");
         assertThat(store.progress(a, JsonNodeFactory.instance.numberNode(50))).isFalse();
         assertThat(store.recordStep(a, "s1", "\"a\"")).isFalse();
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
+        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, a.token(), "\"A\""))))
                 .containsExactly(ReportStatus.STALE);
         assertThatThrownBy(() -> store.fail(a, AttemptError.of(1, new RuntimeException("A"), "A"), 10, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class);
@@ -110,10 +110,10 @@ class FencedAckTest extends WorkerTestBase {
         assertThat(job(Q, id).state()).isEqualTo(JobState.ACTIVE);
         assertThat(job(Q, id).worker()).isEqualTo("B");
 
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, b.token(), JsonNodeFactory.instance.textNode("B")))))
+        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, b.token(), "\"B\""))))
                 .containsExactly(ReportStatus.RECORDED);
         // A reports again after B's outcome: still refused, B's outcome stands
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
+        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, a.token(), "\"A\""))))
                 .containsExactly(ReportStatus.STALE);
         assertThatThrownBy(() -> store.fail(a, AttemptError.of(1, new RuntimeException("A"), "A"), 10, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class);
@@ -137,7 +137,7 @@ class FencedAckTest extends WorkerTestBase {
                 store.fail(b, AttemptError.of(2, new IllegalStateException("B failed"), "B"), 60_000, 5, "x");
         assertThat(outcome.kind()).isEqualTo(FailOutcome.Kind.RETRY);
 
-        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
+        assertThat(store.ack(Q, List.of(new JobStore.Ack(id, a.token(), "\"A\""))))
                 .containsExactly(ReportStatus.STALE);
         JobRecord record = job(Q, id);
         assertThat(record.state()).isEqualTo(JobState.SCHEDULED);

@@ -65,8 +65,8 @@ public final class JobStore {
     /** Result of a claim: the jobs now held, or {@code paused} when the queue is paused. */
     public record Claim(boolean paused, List<ClaimedJob> jobs) {}
 
-    /** A success to record: the job, the lease it ran under and its result (null for none). */
-    public record Ack(String id, long token, JsonNode result) {}
+    /** A success to record: the job, the lease it ran under and its result as JSON (null for none). */
+    public record Ack(String id, long token, String resultJson) {}
 
     /** Enqueues one job. A reused idempotency key with another payload throws {@link IdempotencyConflictException}. */
     public EnqueueResult enqueue(NewJob job) {
@@ -168,7 +168,7 @@ public final class JobStore {
         for (Ack ack : acks) {
             args.add(ack.id());
             args.add(Long.toString(ack.token()));
-            args.add(ack.result() == null || ack.result().isNull() ? "" : Json.write(ack.result()));
+            args.add(ack.resultJson() == null ? "" : ack.resultJson());
         }
         List<?> out = (List<?>) redis.run(Script.ACK, List.of(keys.active(), keys.prefix(), keys.stats()), args);
         List<ReportStatus> statuses = new ArrayList<>(out.size());

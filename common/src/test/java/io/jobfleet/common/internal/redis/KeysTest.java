@@ -118,7 +118,7 @@ class KeysTest extends RealRedisTest {
         ClaimedJob first = claimed.get(0);
         assertThat(store.recordStep(first, "s1", "1")).isTrue();
         assertThat(store.progress(first, TextNode.valueOf("half"))).isTrue();
-        store.ack(queue, List.of(new JobStore.Ack(first.id(), first.token(), TextNode.valueOf("ok"))));
+        store.ack(queue, List.of(new JobStore.Ack(first.id(), first.token(), "\"ok\"")));
         store.fail(claimed.get(1), error(1, "x"), -1, 5, "dead");
         store.cancel(queue, p + "-3");
         awaitServerTimePast(redis.serverTimeMs() + 25);

@@ -42,7 +42,7 @@ class ScriptReplicationTest extends RealRedisTest {
                 .isEmpty();
         assertThat(store.recordStep(first, "s1", "1")).isTrue();
         assertThat(store.progress(first, TextNode.valueOf("half"))).isTrue();
-        store.ack(Q, List.of(new JobStore.Ack(first.id(), first.token(), TextNode.valueOf("ok"))));
+        store.ack(Q, List.of(new JobStore.Ack(first.id(), first.token(), "\"ok\"")));
         store.fail(byId(claimed, "j-2"), error(1, "x"), -1, 5, "dead");
         store.release(byId(claimed, "j-3"), Duration.ZERO);
         awaitServerTimePast(raw.score(RawQueue.Place.ACTIVE, "j-4").longValue());
