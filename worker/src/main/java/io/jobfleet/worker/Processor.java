@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -241,7 +242,7 @@ final class Processor {
      * {@code budget}: a Redis that does not answer must not hold the process for minutes; what is
      * not handed back by then returns when its lease expires. Returns how many were handed back.
      */
-    int handBackAll(Duration budget) {
+    int handBackAll(Duration budget, BooleanSupplier redisDown) {
         List<RunningJob> left = List.copyOf(running.all());
         if (left.isEmpty()) return 0;
         AtomicInteger handedBack = new AtomicInteger();
@@ -253,6 +254,11 @@ final class Processor {
         }
         long until = System.nanoTime() + budget.toNanos();
         for (Thread t : releases) Loops.joinQuietly(t, Duration.ofNanos(Math.max(1, until - System.nanoTime())));
+        int pending = left.size() - handedBack.get();
+        if (pending > 0 && redisDown.getAsBoolean())
+            log.warn(
+                    "{} jobs were not handed back (Redis unavailable); they return to pending when their leases expire",
+                    pending);
         return handedBack.get();
     }
 

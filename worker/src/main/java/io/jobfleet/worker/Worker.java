@@ -1,16 +1,19 @@
 package io.jobfleet.worker;
 
+import io.jobfleet.common.error.ConfigException;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.metrics.QueueGauges;
 import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.Partitions;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.internal.redis.WorkerRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,9 +52,19 @@ public final class Worker implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicBoolean failed = new AtomicBoolean();
+    /** The connection {@link Builder} opened for this worker, closed once it stops; null when the caller owns it. */
+    private final Redis ownedRedis;
+
+    private final AtomicBoolean redisClosed = new AtomicBoolean();
     private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
 
+    /** A worker on a connection the caller owns (and closes after {@link #stop()}); see also {@link #builder()}. */
     public Worker(Redis redis, WorkerConfig config, Handlers handlers) {
+        this(redis, config, handlers, false);
+    }
+
+    private Worker(Redis redis, WorkerConfig config, Handlers handlers, boolean ownsRedis) {
+        this.ownedRedis = ownsRedis ? redis : null;
         Waiters.checkPool(redis.settings().poolSize(), config);
         this.config = config;
         this.metrics = new WorkerMetrics(new PrometheusRegistry());
@@ -163,7 +176,12 @@ public final class Worker implements AutoCloseable {
      * the rest back to pending without spending their attempt. Safe to call more than once.
      */
     public void stop() {
-        if (!started.get() || !stopped.compareAndSet(false, true)) return;
+        if (started.get() && stopped.compareAndSet(false, true)) shutDown();
+        else if (started.get() && !failed.get()) return; // another caller is stopping it
+        if (ownedRedis != null && redisClosed.compareAndSet(false, true)) ownedRedis.close();
+    }
+
+    private void shutDown() {
         log.info(
                 "worker {} stopping: no new claims; waiting up to {} ms for {} running jobs",
                 config.id(),
@@ -178,15 +196,8 @@ public final class Worker implements AutoCloseable {
         if (!fetcher.isDone())
             log.warn("the claim loop did not end within {}; jobs it claims now go back by lease expiry", FETCHER_JOIN);
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (running.started() > 0 && System.nanoTime() < deadline) {
-            Loops.sleep(20);
-        }
-        int held = running.size();
-        int handedBack = processor.handBackAll(HAND_BACK_BUDGET);
-        if (held > handedBack && outage.isDown())
-            log.warn(
-                    "{} jobs were not handed back (Redis unavailable); they return to pending when their leases expire",
-                    held - handedBack);
+        while (running.started() > 0 && System.nanoTime() < deadline) Loops.sleep(20);
+        int handedBack = processor.handBackAll(HAND_BACK_BUDGET, outage::isDown);
         outcomes.stopAcks(System.nanoTime() + HAND_BACK_BUDGET.toNanos());
         Loops.joinQuietly(ackerThread, HAND_BACK_BUDGET.plusSeconds(1));
         loops.shutdown(true, HAND_BACK_BUDGET); // a housekeeping slice under way ends before the caller closes the pool
@@ -211,5 +222,75 @@ public final class Worker implements AutoCloseable {
     /** Runs {@link #stop()} on SIGTERM / SIGINT. */
     public void stopOnShutdown() {
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "jobfleet-shutdown"));
+    }
+
+    /** Starts a {@link Builder}: {@link WorkerConfig}'s defaults, no handlers yet. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds a worker to embed in an application. Give it a Redis URL or {@link RedisSettings}
+     * (the worker then owns its connection: opened by {@link #build()}, with a pool large enough
+     * for its queues, and closed by {@link Worker#stop()}), or a {@link Redis} the caller owns.
+     * Settings not named here go through {@link #config}; each starts from {@link WorkerConfig}'s default.
+     */
+    public static final class Builder {
+        private final WorkerConfig.Builder config = WorkerConfig.builder();
+        private final Handlers handlers = new Handlers();
+        private RedisSettings settings;
+        private Redis redis;
+
+        /** Connects to this URL, e.g. {@code redis://localhost:6379} (see {@link RedisSettings#fromUrl}). */
+        public Builder redis(String url) {
+            return redis(RedisSettings.fromUrl(url));
+        }
+
+        public Builder redis(RedisSettings value) {
+            settings = value;
+            return this;
+        }
+
+        /** Uses a connection the caller owns (before a URL or settings): the worker leaves it open when it stops. */
+        public Builder redis(Redis value) {
+            redis = value;
+            return this;
+        }
+
+        /** The queues to work, e.g. {@code "ingest"} or {@code "critical:6,default:2,low"} (weights). */
+        public Builder queues(String spec) {
+            config.queues(spec);
+            return this;
+        }
+
+        public Builder concurrency(int value) {
+            config.concurrency(value);
+            return this;
+        }
+
+        public Builder handler(JobHandler handler) {
+            handlers.add(handler);
+            return this;
+        }
+
+        /** Any other setting, e.g. {@code config(c -> c.lease(Duration.ofSeconds(30)))}. */
+        public Builder config(Consumer<WorkerConfig.Builder> change) {
+            change.accept(config);
+            return this;
+        }
+
+        public Worker build() {
+            WorkerConfig built = config.build();
+            if (redis != null) return new Worker(redis, built, handlers, false);
+            if (settings == null) throw new ConfigException("worker builder: no Redis; call redis(url) first");
+            Redis owned =
+                    Redis.connect(settings.withPoolSize(Math.max(settings.poolSize(), Waiters.poolNeeded(built))));
+            try {
+                return new Worker(owned, built, handlers, true);
+            } catch (RuntimeException e) {
+                owned.close();
+                throw e;
+            }
+        }
     }
 }
