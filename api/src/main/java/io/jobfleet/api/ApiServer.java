@@ -3,41 +3,27 @@ package io.jobfleet.api;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
 import io.jobfleet.common.Version;
-import io.jobfleet.common.error.IdempotencyConflictException;
-import io.jobfleet.common.error.IllegalTransitionException;
-import io.jobfleet.common.error.JobNotFoundException;
-import io.jobfleet.common.error.QueueFullException;
-import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.internal.metrics.QueueGauges;
 import io.jobfleet.common.internal.redis.AuditLog;
 import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.internal.redis.WorkerRegistry;
-import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.Retention;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The HTTP API on Javalin (Jetty 12, virtual threads). Thin: every job operation goes through
- * {@link JobStore}, every Redis call through the {@link RedisGuard}. Each request gets a request
- * id (the client's {@code X-Request-Id}, or a new one) that is returned, logged and stored on
- * the jobs it creates. Errors are always {@code {"error": {"code", "message", "requestId"}}}.
+ * {@link JobStore}, every Redis call through the {@link RedisGuard}. Around each request run the
+ * {@link RequestFilters} (request id, auth, metrics); every error is answered by the
+ * {@link ErrorMapper}, always as {@code {"error": {"code", "message", "requestId"}}}.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-    private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
-    private static final String STARTED = "jobfleet.started";
-    static final String PRINCIPAL = "jobfleet.principal";
 
     private final ApiConfig config;
     private final Redis redis;
@@ -68,7 +54,8 @@ public final class ApiServer implements AutoCloseable {
             queueRoutes.register(javalin.routes);
             events.register(javalin.routes);
             javalin.routes.get(
-                    "/health/live", ctx -> send(ctx, 200, Map.of("status", "live", "version", Version.get())));
+                    "/health/live",
+                    ctx -> Responses.send(ctx, 200, Map.of("status", "live", "version", Version.get())));
             javalin.routes.get("/health/ready", this::ready);
             javalin.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));
@@ -82,48 +69,8 @@ public final class ApiServer implements AutoCloseable {
         javalin.http.prefer405over404 = true;
         javalin.concurrency.useVirtualThreads = true;
         javalin.startup.showJavalinBanner = false;
-        javalin.routes.before(this::begin);
-        javalin.routes.beforeMatched(this::authorize);
-        javalin.routes.after(this::finish);
-        javalin.routes.exception(
-                ApiError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.retryAfterSeconds()));
-        javalin.routes.exception(JobNotFoundException.class, (e, ctx) -> error(ctx, 404, e.code(), e.getMessage(), 0));
-        javalin.routes.exception(
-                IllegalTransitionException.class, (e, ctx) -> error(ctx, 409, e.code(), e.getMessage(), 0));
-        javalin.routes.exception(
-                IdempotencyConflictException.class, (e, ctx) -> error(ctx, 409, e.code(), e.getMessage(), 0));
-        javalin.routes.exception(QueueFullException.class, (e, ctx) -> error(ctx, 429, e.code(), e.getMessage(), 1));
-        javalin.routes.exception(
-                HttpResponseException.class,
-                (e, ctx) -> error(
-                        ctx,
-                        e.getStatus(),
-                        e.getStatus() == 413
-                                ? "payload_too_large"
-                                : e.getStatus() == 404 ? "not_found" : "http_" + e.getStatus(),
-                        e.getStatus() == 413
-                                ? "request body is larger than " + config.maxBodyBytes() + " bytes"
-                                : e.getMessage(),
-                        0));
-        javalin.routes.exception(Exception.class, (e, ctx) -> {
-            String path;
-            try {
-                path = ctx.path();
-            } catch (RuntimeException gone) {
-                // the exchange already ended (a client that closed an event stream): nobody to answer
-                log.debug("request ended before its error could be answered", e);
-                return;
-            }
-            log.error("request {} {} failed", ctx.method(), path, e);
-            error(ctx, 500, "internal_error", "internal error; the request id is in the logs", 0);
-        });
-        javalin.routes.error(404, ctx -> {
-            if (ctx.result() == null)
-                error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path(), 0);
-        });
-        javalin.routes.error(
-                405,
-                ctx -> error(ctx, 405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path(), 0));
+        new RequestFilters(config, metrics).register(javalin);
+        new ErrorMapper(config.maxBodyBytes()).register(javalin);
     }
 
     private int breakerState() {
@@ -164,55 +111,6 @@ public final class ApiServer implements AutoCloseable {
         app.stop();
     }
 
-    private void begin(Context ctx) {
-        ctx.attribute(STARTED, System.nanoTime());
-        String given = ctx.header("X-Request-Id");
-        String requestId = given != null && REQUEST_ID.matcher(given).matches() ? given : JobId.next();
-        ctx.header("X-Request-Id", requestId);
-        MDC.put("requestId", requestId);
-        String traceparent = ctx.header("traceparent");
-        if (traceparent != null && TRACEPARENT.matcher(traceparent).matches()) {
-            MDC.put("traceId", traceparent.substring(3, 35));
-        }
-        if (ctx.header("Content-Length") != null && ctx.contentLength() > config.maxBodyBytes()) {
-            throw new ApiError(
-                    413, "payload_too_large", "request body is larger than " + config.maxBodyBytes() + " bytes");
-        }
-    }
-
-    private void authorize(Context ctx) {
-        Set<io.javalin.security.RouteRole> roles = ctx.routeRoles();
-        if (roles.isEmpty() || config.open()) return;
-        String header = ctx.header("Authorization");
-        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? header.substring(7).strip()
-                : null;
-        Tokens.Principal principal = config.tokens().authenticate(token).orElse(null);
-        if (principal == null) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new ApiError(401, "unauthorized", token == null ? "missing bearer token" : "invalid bearer token");
-        }
-        boolean allowed = roles.stream().anyMatch(r -> principal.has((Role) r));
-        if (!allowed) {
-            throw new ApiError(
-                    403,
-                    "forbidden",
-                    "token '" + principal.name() + "' lacks the role for this endpoint (needs one of " + roles + ")");
-        }
-        ctx.attribute(PRINCIPAL, principal);
-    }
-
-    private void finish(Context ctx) {
-        Long started = ctx.attribute(STARTED);
-        io.javalin.router.Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
-        String route = matched != null ? matched.path : "unmatched";
-        metrics.requests
-                .labelValues(route, ctx.method().name(), Integer.toString(ctx.statusCode()))
-                .inc();
-        if (started != null) metrics.duration.labelValues(route).observe((System.nanoTime() - started) / 1e9);
-        MDC.clear();
-    }
-
     private void ready(Context ctx) {
         Map<String, Object> body = new LinkedHashMap<>();
         boolean ok;
@@ -230,44 +128,6 @@ public final class ApiServer implements AutoCloseable {
         body.put("pool", Map.of("active", pool.active(), "idle", pool.idle(), "max", pool.max()));
         body.put("circuitBreaker", guard.state().name());
         body.put("status", ok ? "ready" : "not ready");
-        send(ctx, ok ? 200 : 503, body);
-    }
-
-    /** Who an audited action is recorded under: the token's name, or "api (dev, no auth)". */
-    static String actor(Context ctx) {
-        Tokens.Principal principal = ctx.attribute(PRINCIPAL);
-        return principal == null ? "api (dev, no auth)" : principal.name() + " (api)";
-    }
-
-    /** The request's W3C traceparent if it is well-formed, else null: a malformed one is ignored, not stored. */
-    static String traceparent(Context ctx) {
-        String traceparent = ctx.header("traceparent");
-        return traceparent != null && TRACEPARENT.matcher(traceparent).matches() ? traceparent : null;
-    }
-
-    /**
-     * Writes the audit entry of an action that has already taken effect. If that write fails
-     * (Redis full or gone) the action still happened, so it is logged, not answered as an error:
-     * a 503 would tell the client its cancel or resume failed when it did not.
-     */
-    static void audited(String action, Runnable record) {
-        try {
-            record.run();
-        } catch (RuntimeException e) {
-            log.warn("{} took effect but its audit entry was not written: {}", action, e.getMessage());
-        }
-    }
-
-    static void send(Context ctx, int status, Object body) {
-        ctx.status(status).contentType("application/json").result(Json.write(body));
-    }
-
-    static void error(Context ctx, int status, String code, String message, int retryAfterSeconds) {
-        if (retryAfterSeconds > 0) ctx.header("Retry-After", Integer.toString(retryAfterSeconds));
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", code);
-        error.put("message", message);
-        error.put("requestId", ctx.res().getHeader("X-Request-Id"));
-        send(ctx, status, Map.of("error", error));
+        Responses.send(ctx, ok ? 200 : 503, body);
     }
 }

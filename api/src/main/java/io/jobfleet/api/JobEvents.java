@@ -55,7 +55,7 @@ final class JobEvents {
         if (!JobId.isValid(id)) throw ApiError.badRequest("job id '" + id + "' is not valid");
         JobRecord record =
                 guard.call(() -> store.get(queue, id)).orElseThrow(() -> new JobNotFoundException(queue, id));
-        Tokens.Principal principal = ctx.attribute(ApiServer.PRINCIPAL);
+        Tokens.Principal principal = RequestFilters.principal(ctx);
         if (principal != null && !principal.has(Role.READ) && !principal.name().equals(record.submittedBy())) {
             throw new JobNotFoundException(queue, id);
         }

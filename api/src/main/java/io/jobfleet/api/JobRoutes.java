@@ -51,7 +51,12 @@ final class JobRoutes {
         String queue = queue(ctx);
         NewJob job = EnqueueRequest.parse(ctx.bodyAsBytes())
                 .toNewJob(
-                        queue, idempotencyKey(ctx), config, requestId(ctx), ApiServer.traceparent(ctx), submitter(ctx));
+                        queue,
+                        idempotencyKey(ctx),
+                        config,
+                        requestId(ctx),
+                        RequestFilters.traceparent(ctx),
+                        submitter(ctx));
         EnqueueResult result = guard.call(() -> store.enqueue(List.of(job), config.maxPending(queue)))
                 .get(0);
         String location = "/v1/queues/" + queue + "/jobs/" + result.id();
@@ -59,11 +64,11 @@ final class JobRoutes {
             case CREATED -> {
                 metrics.enqueued.labelValues(queue).inc();
                 ctx.header("Location", location);
-                ApiServer.send(ctx, 201, Map.of("id", result.id(), "queue", queue, "replayed", false));
+                Responses.send(ctx, 201, Map.of("id", result.id(), "queue", queue, "replayed", false));
             }
             case REPLAYED -> {
                 ctx.header("Location", location);
-                ApiServer.send(ctx, 200, Map.of("id", result.id(), "queue", queue, "replayed", true));
+                Responses.send(ctx, 200, Map.of("id", result.id(), "queue", queue, "replayed", true));
             }
             case CONFLICT ->
                 throw new ApiError(
@@ -93,8 +98,8 @@ final class JobRoutes {
             EnqueueRequest item = batch.jobs().get(i);
             if (item == null) throw ApiError.badRequest("jobs[" + i + "] is null");
             try {
-                jobs.add(
-                        item.toNewJob(queue, null, config, requestId(ctx), ApiServer.traceparent(ctx), submitter(ctx)));
+                jobs.add(item.toNewJob(
+                        queue, null, config, requestId(ctx), RequestFilters.traceparent(ctx), submitter(ctx)));
             } catch (ApiError e) {
                 throw ApiError.badRequest("jobs[" + i + "]: " + e.getMessage() + " (nothing was enqueued)");
             }
@@ -138,7 +143,7 @@ final class JobRoutes {
             items.add(item);
         }
         metrics.enqueued.labelValues(queue).inc(created);
-        ApiServer.send(
+        Responses.send(
                 ctx, 200, Map.of("queue", queue, "created", created, "notEnqueued", notEnqueued, "results", items));
     }
 
@@ -148,23 +153,23 @@ final class JobRoutes {
                 config.redaction().apply(record));
         body.put("queue", Names.logical(record.queue())); // the partition it lives in is shown apart
         if (Names.partitionOf(record.queue()) > 0) body.put("partition", Names.partitionOf(record.queue()));
-        ApiServer.send(ctx, 200, body);
+        Responses.send(ctx, 200, body);
     }
 
     private void cancel(Context ctx) {
         JobRecord record = load(ctx);
         JobState was = guard.call(() -> store.cancel(record.queue(), record.id()));
         if (was != JobState.CANCELLED) {
-            ApiServer.audited(
+            Audit.audited(
                     "cancel of job " + record.id(),
                     () -> guard.run(() -> audit.record(
-                            ApiServer.actor(ctx),
+                            Audit.actor(ctx),
                             "cancel",
                             Names.logical(record.queue()),
                             1,
                             Map.of("id", record.id(), "was", was.name()))));
         }
-        ApiServer.send(
+        Responses.send(
                 ctx,
                 200,
                 Map.of(
@@ -185,7 +190,7 @@ final class JobRoutes {
         if (!JobId.isValid(id)) throw ApiError.badRequest("job id '" + id + "' is not valid");
         JobRecord record =
                 guard.call(() -> store.get(queue, id)).orElseThrow(() -> new JobNotFoundException(queue, id));
-        Tokens.Principal principal = ctx.attribute(ApiServer.PRINCIPAL);
+        Tokens.Principal principal = RequestFilters.principal(ctx);
         if (principal != null && !principal.has(Role.READ) && !principal.name().equals(record.submittedBy())) {
             throw new JobNotFoundException(queue, id); // not 403: do not reveal that another client's job exists
         }
@@ -213,7 +218,7 @@ final class JobRoutes {
     }
 
     private static String submitter(Context ctx) {
-        Tokens.Principal principal = ctx.attribute(ApiServer.PRINCIPAL);
+        Tokens.Principal principal = RequestFilters.principal(ctx);
         return principal == null ? null : principal.name();
     }
 }

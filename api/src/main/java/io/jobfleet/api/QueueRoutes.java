@@ -42,7 +42,7 @@ final class QueueRoutes {
         List<Map<String, Object>> out = new ArrayList<>();
         List<WorkerInfo> live = guard.call(workers::list);
         for (String queue : guard.call(queues::queues)) out.add(view(guard.call(() -> queues.counts(queue)), live));
-        ApiServer.send(ctx, 200, Map.of("queues", out));
+        Responses.send(ctx, 200, Map.of("queues", out));
     }
 
     private void show(Context ctx) {
@@ -69,7 +69,7 @@ final class QueueRoutes {
             }
             body.put("byPartition", parts);
         }
-        ApiServer.send(ctx, 200, body);
+        Responses.send(ctx, 200, body);
     }
 
     /** {@code PUT /v1/queues/{queue}/partitions {"count": N}}: grow freely; shrink only over empty partitions (409). */
@@ -93,12 +93,12 @@ final class QueueRoutes {
             throw new ApiError(409, e.code(), e.getMessage());
         }
         if (before != count) {
-            ApiServer.audited(
+            Audit.audited(
                     "partitioning of queue " + queue,
                     () -> guard.run(() -> audit.record(
-                            ApiServer.actor(ctx), "partition", queue, 0, Map.of("from", before, "to", count))));
+                            Audit.actor(ctx), "partition", queue, 0, Map.of("from", before, "to", count))));
         }
-        ApiServer.send(ctx, 200, Map.of("queue", queue, "partitions", count, "previous", before));
+        Responses.send(ctx, 200, Map.of("queue", queue, "partitions", count, "previous", before));
     }
 
     private void setPaused(Context ctx, boolean paused) {
@@ -107,11 +107,10 @@ final class QueueRoutes {
             if (paused) queues.pause(queue);
             else queues.resume(queue);
         });
-        ApiServer.audited(
+        Audit.audited(
                 (paused ? "pause" : "resume") + " of queue " + queue,
-                () -> guard.run(
-                        () -> audit.record(ApiServer.actor(ctx), paused ? "pause" : "resume", queue, 0, Map.of())));
-        ApiServer.send(ctx, 200, Map.of("queue", queue, "paused", paused));
+                () -> guard.run(() -> audit.record(Audit.actor(ctx), paused ? "pause" : "resume", queue, 0, Map.of())));
+        Responses.send(ctx, 200, Map.of("queue", queue, "paused", paused));
     }
 
     private static Map<String, Object> view(QueueCounts c, List<WorkerInfo> live) {

@@ -83,7 +83,7 @@ final class ApiCommand implements Callable<Integer> {
                     + config.tokens().size() + " tokens)");
             stopped.await();
         }
-        return Main.OK;
+        return ExitCodes.OK;
     }
 
     ApiConfig config() throws IOException {

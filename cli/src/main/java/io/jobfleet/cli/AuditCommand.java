@@ -34,7 +34,7 @@ final class AuditCommand implements Callable<Integer> {
             var entries = new AuditLog(connection).latest(limit);
             if (json) {
                 entries.forEach(e -> System.out.println(Json.write(e)));
-                return Main.OK;
+                return ExitCodes.OK;
             }
             Table table = new Table("WHEN", "ACTOR", "ACTION", "QUEUE", "JOBS", "DETAIL");
             for (var e : entries) {
@@ -47,7 +47,7 @@ final class AuditCommand implements Callable<Integer> {
                         e.detail() == null ? "" : Json.write(e.detail()));
             }
             table.print(System.out);
-            return Main.OK;
+            return ExitCodes.OK;
         }
     }
 }

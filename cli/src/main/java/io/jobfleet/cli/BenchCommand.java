@@ -120,12 +120,13 @@ final class BenchCommand implements Callable<Integer> {
                             embedded == null ? "given" : "embedded",
                             "appendonly",
                             connection.info("persistence", "aof_enabled")));
-            List<Bench.Row> rows = new ArrayList<>();
+            List<Row> rows = new ArrayList<>();
             if (run("baseline")) rows.addAll(bench.baselines());
-            if (run("enqueue")) rows.addAll(bench.enqueue(producers, batch));
-            if (run("api")) rows.addAll(bench.api(producers, batch));
-            if (run("drain")) rows.addAll(bench.drain(jobs, workers, concurrency));
-            if (run("latency")) rows.addAll(bench.latency().run(rate, latencySeconds, concurrency));
+            if (run("enqueue")) rows.addAll(new EnqueueBench(bench).run(producers, batch));
+            if (run("api")) rows.addAll(new ApiBench(bench).run(producers, batch));
+            if (run("drain")) rows.addAll(new DrainBench(bench).run(jobs, workers, concurrency));
+            if (run("latency"))
+                rows.addAll(new LatencyBench(url, bench.store, bench.counters).run(rate, latencySeconds, concurrency));
             report.put("partitions", partitions);
             report.put("results", rows);
             if (json) {
@@ -139,13 +140,13 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             if (embedded != null) embedded.close();
         }
-        return Main.OK;
+        return ExitCodes.OK;
     }
 
-    static void print(List<Bench.Row> rows, PrintStream out) {
+    static void print(List<Row> rows, PrintStream out) {
         Table table = new Table(
                 "PHASE", "WHAT", "VALUE", "UNIT", "RATIO", "TRIPS/JOB", "REDIS CMDS/JOB", "REDIS CPU us/JOB", "NOTE");
-        for (Bench.Row r : rows) {
+        for (Row r : rows) {
             table.row(
                     r.phase(),
                     r.name(),

@@ -130,7 +130,7 @@ final class DevCommand implements Callable<Integer> {
             System.out.println("jobfleet dev is running; Ctrl-C stops it");
             stopped.await();
         }
-        return Main.OK;
+        return ExitCodes.OK;
     }
 
     /** Enqueues a mix of demo jobs and reports when every one has reached a final state. */

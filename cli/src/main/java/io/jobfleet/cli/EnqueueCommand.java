@@ -128,6 +128,6 @@ final class EnqueueCommand implements Callable<Integer> {
                                 : ""));
             }
         }
-        return Main.OK;
+        return ExitCodes.OK;
     }
 }

@@ -38,7 +38,7 @@ final class JobCommand {
             @Parameters(paramLabel = "ID") String id) {
         try (Redis connection = redis.connect("jobfleet-cli")) {
             print(load(connection, queue, id), false);
-            return Main.OK;
+            return ExitCodes.OK;
         }
     }
 
@@ -84,7 +84,7 @@ final class JobCommand {
             }
             System.out.println(
                     was == JobState.CANCELLED ? id + " was already cancelled" : id + " cancelled (was " + was + ")");
-            return Main.OK;
+            return ExitCodes.OK;
         }
     }
 }

@@ -33,7 +33,7 @@ final class LatencyBench {
         this.counters = counters;
     }
 
-    List<Bench.Row> run(int rate, int seconds, int concurrency) throws Exception {
+    List<Row> run(int rate, int seconds, int concurrency) throws Exception {
         String q = "bench-latency";
         long period = 1_000_000_000L / rate;
         Recorder toStart = new Recorder(3);
@@ -78,18 +78,17 @@ final class LatencyBench {
         Histogram done = toDone.getIntervalHistogram();
         String label = rate + " jobs/s for " + seconds + " s";
         return List.of(
-                Bench.Row.info(
+                Row.info(
                         "latency", "enqueue -> start p50, " + label, start.getValueAtPercentile(50) / 1000.0, "ms", ""),
-                Bench.Row.info("latency", "enqueue -> start p99", start.getValueAtPercentile(99) / 1000.0, "ms", ""),
-                Bench.Row.info(
-                        "latency", "enqueue -> start p99.9", start.getValueAtPercentile(99.9) / 1000.0, "ms", ""),
-                Bench.Row.info(
+                Row.info("latency", "enqueue -> start p99", start.getValueAtPercentile(99) / 1000.0, "ms", ""),
+                Row.info("latency", "enqueue -> start p99.9", start.getValueAtPercentile(99.9) / 1000.0, "ms", ""),
+                Row.info(
                         "latency",
                         "enqueue -> done p50",
                         done.getValueAtPercentile(50) / 1000.0,
                         "ms",
                         "done = handler returned; its ack follows in the next acker batch"),
-                Bench.Row.info("latency", "enqueue -> done p99", done.getValueAtPercentile(99) / 1000.0, "ms", ""),
-                Bench.Row.info("latency", "enqueue -> done p99.9", done.getValueAtPercentile(99.9) / 1000.0, "ms", ""));
+                Row.info("latency", "enqueue -> done p99", done.getValueAtPercentile(99) / 1000.0, "ms", ""),
+                Row.info("latency", "enqueue -> done p99.9", done.getValueAtPercentile(99.9) / 1000.0, "ms", ""));
     }
 }

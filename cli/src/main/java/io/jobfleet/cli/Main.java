@@ -7,8 +7,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code jobfleet} command. Exit codes: 0 ok, 1 failure (Redis unreachable, job not found,
- * a refused operation), 2 usage (a bad flag or argument). Failures print one line, no stack trace.
+ * The {@code jobfleet} command. Exit codes ({@link ExitCodes}): 0 ok, 1 failure (Redis unreachable,
+ * job not found, a refused operation), 2 usage (a bad flag or argument). Failures print one line,
+ * no stack trace.
  */
 @Command(
         name = "jobfleet",
@@ -39,10 +40,6 @@ import picocli.CommandLine.Command;
             "Exit codes: 0 ok, 1 failure, 2 usage."
         })
 public final class Main {
-    public static final int OK = 0;
-    public static final int FAILURE = 1;
-    public static final int USAGE = 2;
-
     public static void main(String[] args) {
         configureLogging(args);
         System.exit(run(args));
@@ -69,12 +66,13 @@ public final class Main {
         cli.setDefaultValueProvider(new Defaults());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setUsageHelpWidth(120);
-        cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILURE);
+        cli.setExitCodeExceptionMapper(
+                e -> e instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.FAILURE);
         cli.setParameterExceptionHandler((e, arguments) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("jobfleet: " + e.getMessage());
             err.println("Try '" + usageOf(cli, e).getCommandSpec().qualifiedName() + " --help'.");
-            return USAGE;
+            return ExitCodes.USAGE;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
@@ -83,7 +81,7 @@ public final class Main {
             } else {
                 err.println("jobfleet: unexpected error: " + e);
             }
-            return FAILURE;
+            return ExitCodes.FAILURE;
         });
         return cli.execute(args);
     }

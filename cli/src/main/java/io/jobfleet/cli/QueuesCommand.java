@@ -56,7 +56,7 @@ final class QueuesCommand {
                 }
                 table.print(System.out);
             }
-            return Main.OK;
+            return ExitCodes.OK;
         }
     }
 
@@ -99,7 +99,7 @@ final class QueuesCommand {
             if (byPartition) out.put("byPartition", partitionViews(parts));
             if (json) {
                 System.out.println(Json.write(out));
-                return Main.OK;
+                return ExitCodes.OK;
             }
             System.out.printf("queue %s%s%n", queue, c.paused() ? " (PAUSED)" : "");
             System.out.printf(
@@ -119,7 +119,7 @@ final class QueuesCommand {
             table.print(System.out);
             System.out.println("  counters since the queue began: " + counters);
             if (byPartition) printPartitions(parts);
-            return Main.OK;
+            return ExitCodes.OK;
         }
     }
 
@@ -139,12 +139,12 @@ final class QueuesCommand {
             QueueStore queues = new QueueStore(connection);
             if (!byPartition) {
                 System.out.println(queues.depth(queue));
-                return Main.OK;
+                return ExitCodes.OK;
             }
             for (QueueCounts c : queues.countsByPartition(queue)) {
                 System.out.println(Names.partitionOf(c.queue()) + " " + c.pending());
             }
-            return Main.OK;
+            return ExitCodes.OK;
         }
     }
 
@@ -177,7 +177,7 @@ final class QueuesCommand {
                             ? "queue " + queue + " already has " + count + " partitions"
                             : "queue " + queue + ": " + before + " -> " + count
                                     + " partitions (workers and API instances follow within about a second)");
-            return Main.OK;
+            return ExitCodes.OK;
         }
     }
 
@@ -239,7 +239,7 @@ final class QueuesCommand {
             new AuditLog(connection).record(Actor.current(), paused ? "pause" : "resume", queue, 0, Map.of());
             System.out.println(
                     "queue " + queue + (paused ? " paused: workers stop claiming within a second" : " resumed"));
-            return Main.OK;
+            return ExitCodes.OK;
         }
     }
 

@@ -56,11 +56,11 @@ final class WorkerCommand implements Callable<Integer> {
             if (worker.isFailed()) {
                 metrics.close();
                 System.err.println("worker " + worker.id() + " stopped after an internal error (see the log above)");
-                return Main.FAILURE;
+                return ExitCodes.FAILURE;
             }
             stopped.await();
             metrics.close();
         }
-        return Main.OK;
+        return ExitCodes.OK;
     }
 }

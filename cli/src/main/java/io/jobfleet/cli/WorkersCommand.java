@@ -25,7 +25,7 @@ final class WorkersCommand {
             List<WorkerInfo> workers = new WorkerRegistry(connection).list();
             if (json) {
                 System.out.println(Json.write(workers));
-                return Main.OK;
+                return ExitCodes.OK;
             }
             long now = connection.serverTimeMs();
             Table table = new Table("ID", "HOST", "PID", "QUEUES", "BUSY", "LAST BEAT", "UP", "VERSION");
@@ -42,7 +42,7 @@ final class WorkersCommand {
             }
             table.print(System.out);
             if (workers.isEmpty()) System.out.println("(no live workers)");
-            return Main.OK;
+            return ExitCodes.OK;
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobfleet.common.internal.job.ClaimedJob;
+import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.internal.redis.Partition;
@@ -72,7 +73,7 @@ class DocsProducerExampleTest {
             ObjectNode result = JsonNodeFactory.instance
                     .objectNode()
                     .put("fetched", job.record().payload().path("url").asText());
-            worker.ack(Partition.first("ingest"), List.of(new Leases.Ack(job.id(), job.token(), result)));
+            worker.ack(Partition.first("ingest"), List.of(new Leases.Ack(job.id(), job.token(), Json.write(result))));
             return;
         }
     }

@@ -10,6 +10,7 @@ import io.jobfleet.common.error.IllegalTransitionException;
 import io.jobfleet.common.error.JobNotFoundException;
 import io.jobfleet.common.error.QueueFullException;
 import io.jobfleet.common.internal.job.ClaimedJob;
+import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.internal.redis.DeadLetters;
 import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.Leases;
@@ -242,7 +243,8 @@ class JobfleetClientTest {
     private void succeed(ClaimedJob job) {
         worker.ack(
                 Partition.first(Q),
-                List.of(new Leases.Ack(job.id(), job.token(), job.record().payload())));
+                List.of(new Leases.Ack(
+                        job.id(), job.token(), Json.write(job.record().payload()))));
     }
 
     private void die(ClaimedJob job) {

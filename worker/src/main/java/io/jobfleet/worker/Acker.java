@@ -2,7 +2,6 @@ package io.jobfleet.worker;
 
 import static io.jobfleet.worker.RedisCalls.CALLS;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.job.ReportStatus;
 import io.jobfleet.common.internal.redis.Leases;
@@ -14,10 +13,10 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Records successes in batches: one thread takes every finished job waiting and acks them with
@@ -25,7 +24,8 @@ import org.slf4j.MDC;
  * once. A job keeps its slot and its lease (renewed) until its ack is recorded. Each queue
  * partition has its own backlog, backoff and call in flight (on a virtual thread): while one (its
  * Cluster shard, say) is unreachable or slow to fail, the others' acks go on, and an ack the
- * server refuses costs only that partition's batch.
+ * server refuses costs only that partition's batch. What each ack means for its job (metric, log
+ * line, slot) is {@link Outcomes}'s to record.
  */
 final class Acker implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Acker.class);
@@ -33,7 +33,7 @@ final class Acker implements Runnable {
     /** Tries per partition before its acks are given up (about 3 minutes of backoff); their leases bring them back. */
     private static final int MAX_TRIES = 40;
 
-    private record Done(RunningJob run, JsonNode result) {}
+    private record Done(RunningJob run, String resultJson) {}
 
     /** Put on the queue when a call ends, so the next batch of that partition starts at once. */
     private static final Done WAKE = new Done(null, null);
@@ -47,23 +47,26 @@ final class Acker implements Runnable {
     }
 
     private final Leases store;
-    private final Consumer<RunningJob> onRecorded;
-    private final WorkerMetrics metrics;
+    private final BiConsumer<RunningJob, ReportStatus> onAcked;
+    /** A job whose ack was given up: its lease brings it back. */
+    private final Consumer<RunningJob> onGivenUp;
+
     private final Outage outage;
     private final BlockingQueue<Done> done = new LinkedBlockingQueue<>();
     private final Map<String, Backlog> backlogs = new LinkedHashMap<>(); // the acker thread's own
     private volatile boolean stopping;
     private volatile long giveUpAtNanos = Long.MAX_VALUE;
 
-    Acker(Leases store, Outage outage, Consumer<RunningJob> onRecorded, WorkerMetrics metrics) {
-        this.metrics = metrics;
+    Acker(Leases store, Outage outage, BiConsumer<RunningJob, ReportStatus> onAcked, Consumer<RunningJob> onGivenUp) {
         this.store = store;
         this.outage = outage;
-        this.onRecorded = onRecorded;
+        this.onAcked = onAcked;
+        this.onGivenUp = onGivenUp;
     }
 
-    void submit(RunningJob run, JsonNode result) {
-        done.add(new Done(run, result));
+    /** Queues a success for the next batch of its partition; {@code resultJson} is null for none. */
+    void submit(RunningJob run, String resultJson) {
+        done.add(new Done(run, resultJson));
     }
 
     /**
@@ -165,7 +168,7 @@ final class Acker implements Runnable {
     private boolean ack(String queue, Backlog backlog, List<Done> batch) {
         List<Leases.Ack> acks = new ArrayList<>(batch.size());
         for (Done d : batch)
-            acks.add(new Leases.Ack(d.run().job.id(), d.run().job.token(), d.result()));
+            acks.add(new Leases.Ack(d.run().job.id(), d.run().job.token(), d.resultJson()));
         List<ReportStatus> statuses;
         try {
             statuses = store.ack(Partition.parse(queue), acks);
@@ -185,44 +188,11 @@ final class Acker implements Runnable {
                     batch.size(),
                     queue,
                     e);
-            batch.forEach(d -> onRecorded.accept(d.run()));
+            batch.forEach(d -> onGivenUp.accept(d.run()));
             return true;
         }
-        for (int i = 0; i < batch.size(); i++) recorded(batch.get(i).run(), statuses.get(i));
+        for (int i = 0; i < batch.size(); i++) onAcked.accept(batch.get(i).run(), statuses.get(i));
         return true;
-    }
-
-    private void recorded(RunningJob run, ReportStatus status) {
-        String outcome =
-                switch (status) {
-                    case RECORDED, REPEATED -> "succeeded";
-                    case CANCELLED -> "cancelled";
-                    default -> "lost";
-                };
-        metrics.completed
-                .labelValues(run.job.logicalQueue(), run.job.record().type(), outcome)
-                .inc();
-        run.putLogContext();
-        switch (status) {
-            case RECORDED, REPEATED ->
-                log.atInfo()
-                        .addKeyValue("duration_ms", run.elapsedMs())
-                        .log(
-                                "job {} ({}) succeeded in {} ms",
-                                run.job.id(),
-                                run.job.record().type(),
-                                run.elapsedMs());
-            case CANCELLED ->
-                log.info("job {} finished, but it was cancelled while running: stays CANCELLED", run.job.id());
-            case STALE ->
-                log.warn(
-                        "job {} finished, but its lease was lost meanwhile: success not recorded;"
-                                + " it runs again elsewhere",
-                        run.job.id());
-            default -> log.warn("job {} finished, but Redis refused the ack: {}", run.job.id(), status);
-        }
-        MDC.clear();
-        onRecorded.accept(run);
     }
 
     private void giveUpAll(String why) {
@@ -241,7 +211,7 @@ final class Acker implements Runnable {
         if (items.isEmpty()) return;
         log.warn(
                 "could not record {} successes ({}); those jobs run again when their leases expire", items.size(), why);
-        items.forEach(d -> onRecorded.accept(d.run()));
+        items.forEach(d -> onGivenUp.accept(d.run()));
         items.clear();
     }
 }

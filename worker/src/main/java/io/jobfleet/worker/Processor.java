@@ -1,82 +1,59 @@
 package io.jobfleet.worker;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.retry.Retry;
-import io.jobfleet.common.error.JobCancelledException;
-import io.jobfleet.common.error.RedisUnavailableException;
-import io.jobfleet.common.error.StaleLeaseException;
 import io.jobfleet.common.internal.job.ClaimedJob;
-import io.jobfleet.common.internal.job.FailOutcome;
-import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.internal.redis.Leases;
-import io.jobfleet.common.job.AttemptError;
-import io.jobfleet.common.job.RetryPolicy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Runs claimed jobs, each on its own virtual thread, and records each outcome exactly once:
- * successes go to the {@link Acker} (batched), failures are recorded here with their backoff.
- * A job holds one of the worker's slots from claim until its outcome is recorded. A handler
- * that ignores an interrupt (timeout, cancellation, lost lease) is abandoned after the hung-job
- * grace: its outcome is recorded and its slot freed while its thread runs on, unheard.
+ * Runs claimed jobs, each on its own virtual thread, and settles each run exactly once (see
+ * {@link RunningJob#settle}); {@link Outcomes} then records what the run came to. A job holds one
+ * of the worker's slots from claim until its outcome is recorded. A handler that ignores an
+ * interrupt (timeout, cancellation, lost lease) is abandoned after the hung-job grace: its
+ * outcome is recorded and its slot freed while its thread runs on, unheard.
  */
 final class Processor {
     private static final Logger log = LoggerFactory.getLogger(Processor.class);
-    /** The metric label of job types with no handler here. */
-    static final String UNKNOWN_TYPE = "(unknown)";
-
     private final WorkerConfig config;
     private final Leases store;
     private final Handlers handlers;
     private final Breakers breakers;
-    private final Retry redisRetry;
     private final ScheduledExecutorService timers;
-    private final Semaphore slots;
-    private final Acker acker;
-    private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+    private final Running running;
+    private final Outcomes outcomes;
     private final WorkerMetrics metrics;
 
     Processor(
             WorkerConfig config,
             Leases store,
             Handlers handlers,
-            Retry redisRetry,
+            Breakers breakers,
             ScheduledExecutorService timers,
-            Semaphore slots,
-            WorkerMetrics metrics,
-            Outage outage) {
-        this.metrics = metrics;
+            Running running,
+            Outcomes outcomes,
+            WorkerMetrics metrics) {
         this.config = config;
         this.store = store;
         this.handlers = handlers;
-        this.breakers = new Breakers(config.breaker());
-        this.redisRetry = redisRetry;
+        this.breakers = breakers;
         this.timers = timers;
-        this.slots = slots;
-        this.acker = new Acker(store, outage, this::finish, metrics);
-    }
-
-    Breakers breakers() {
-        return breakers;
-    }
-
-    Acker acker() {
-        return acker;
+        this.running = running;
+        this.outcomes = outcomes;
+        this.metrics = metrics;
     }
 
     Collection<RunningJob> running() {
-        return running.values();
+        return running.all();
     }
 
     RunningJob get(String id) {
@@ -94,7 +71,7 @@ final class Processor {
      */
     RunningJob hold(ClaimedJob job) {
         RunningJob run = new RunningJob(job, new JobContext(job, store, config.maxResultBytes()));
-        RunningJob old = running.put(job.id(), run);
+        RunningJob old = running.put(run);
         // claimed again while an earlier run of it is still here: that run's lease was lost
         if (old != null) stop(old, "lease lost (claimed again)");
         return run;
@@ -108,7 +85,7 @@ final class Processor {
 
     /** Jobs that have a thread (started), as opposed to held ones. */
     long started() {
-        return running.values().stream().filter(r -> r.thread != null).count();
+        return running.started();
     }
 
     private void execute(RunningJob run) {
@@ -158,8 +135,11 @@ final class Processor {
             Thread.interrupted(); // an interrupt meant for the handler must not hit the recording below
             if (run.timedOut) error = new JobTimeoutException(job.id(), timeoutMs);
             recordBreaker(run, error);
-            if (error == null) complete(run, result);
-            else recordFailure(run, error);
+            if (error == null) {
+                if (run.settle()) outcomes.succeeded(run, result);
+            } else {
+                recordFailure(run, error);
+            }
         } catch (RuntimeException e) {
             // never leave the run here with its lease renewed for ever: record it as a failed attempt
             log.error("unexpected error running job {}; recording it as a failed attempt", job.id(), e);
@@ -191,63 +171,6 @@ final class Processor {
         }
     }
 
-    private void complete(RunningJob run, Object result) {
-        if (!run.settle()) return;
-        JsonNode node;
-        // written and checked here, on the job's own thread: a result Redis should not hold, or that
-        // could not be read back, fails this job alone (for good), never the ack batch it would join
-        try {
-            node = result == null ? null : Json.MAPPER.valueToTree(result);
-            Json.checkValue("result", node, config.maxResultBytes());
-        } catch (IllegalArgumentException e) {
-            run.timedOut = false;
-            recordFailureSettled(
-                    run, new NonRetryableException("handler result cannot be recorded: " + e.getMessage()));
-            return;
-        }
-        acker.submit(run, node);
-    }
-
-    private void recordFailure(RunningJob run, Throwable error) {
-        if (run.settle()) recordFailureSettled(run, error);
-    }
-
-    private void recordFailureSettled(RunningJob run, Throwable error) {
-        ClaimedJob job = run.job;
-        try {
-            RetryPolicy policy =
-                    job.record().retryPolicy(config.policy(job.logicalQueue()).retry());
-            boolean retryable = !(error instanceof NonRetryableException);
-            long delay = retryable ? policy.delayMs(job.attempt()) : -1;
-            String reason = retryable
-                    ? "attempts exhausted (" + job.attempt() + " of " + policy.maxAttempts() + "): " + describe(error)
-                    : "non-retryable: " + describe(error);
-            AttemptError attemptError = AttemptError.of(job.attempt(), error, config.id());
-            FailOutcome outcome = report(() -> store.fail(job, attemptError, delay, policy.maxAttempts(), reason));
-            if (outcome.kind() != FailOutcome.Kind.REPEATED) outcome(job, outcome.dead() ? "dead" : "retried");
-            if (outcome.dead()) {
-                log.warn("job {} failed and is dead after attempt {}: {}", job.id(), job.attempt(), reason);
-            } else if (outcome.kind() == FailOutcome.Kind.RETRY) {
-                log.info(
-                        "job {} failed attempt {} ({}); retry in {} ms",
-                        job.id(),
-                        job.attempt(),
-                        describe(error),
-                        delay);
-            }
-        } catch (StaleLeaseException e) {
-            outcome(job, "lost");
-            log.warn("job {} failed, but its lease was lost meanwhile: not recorded; its new owner decides", job.id());
-        } catch (JobCancelledException e) {
-            outcome(job, "cancelled");
-            log.info("job {} stopped: it was cancelled while running", job.id());
-        } catch (RuntimeException e) {
-            log.error("could not record the failure of job {}; it runs again when its lease expires", job.id(), e);
-        } finally {
-            finish(run);
-        }
-    }
-
     /** Puts a job back without spending its attempt: while its type's breaker is open, or a suspect. */
     boolean handBack(RunningJob run, Duration delay, String why) {
         return handBack(run, delay, why, true);
@@ -261,29 +184,7 @@ final class Processor {
         if (!run.settle()) return false;
         run.interrupt("handed back: " + why);
         recordBreaker(run, null);
-        try {
-            Supplier<Void> release = () -> {
-                store.release(run.job, delay);
-                return null;
-            };
-            if (retry) report(release);
-            else release.get();
-            outcome(run.job, "handed_back");
-            log.info("job {} handed back ({}), attempt not spent", run.job.id(), why);
-            return true;
-        } catch (StaleLeaseException | JobCancelledException e) {
-            log.info("job {} was not handed back: {}", run.job.id(), e.getMessage());
-        } catch (RedisUnavailableException e) {
-            log.warn(
-                    "could not hand back job {} ({}); it returns to pending when its lease expires",
-                    run.job.id(),
-                    e.getMessage());
-        } catch (RuntimeException e) {
-            log.error("could not hand back job {}; it returns to pending when its lease expires", run.job.id(), e);
-        } finally {
-            finish(run);
-        }
-        return false;
+        return outcomes.released(run, delay, why, retry);
     }
 
     /** Asks a running job to stop: it was cancelled, or its lease was lost. Whatever it reports is then refused by Redis. */
@@ -297,7 +198,7 @@ final class Processor {
     /** Runs every 100 ms: interrupts the jobs past their timeout. One sweep, instead of a timer task per job. */
     void checkTimeouts() {
         long now = System.nanoTime();
-        for (RunningJob run : running.values()) {
+        for (RunningJob run : running.all()) {
             if (now > run.deadlineNanos && !run.timedOut && !run.isSettled()) timeOut(run, run.timeoutMs);
         }
     }
@@ -327,37 +228,41 @@ final class Processor {
                 run.job.id(),
                 reason,
                 config.hungJobGrace().toMillis());
-        outcome(run.job, reason.equals("cancelled") ? "cancelled" : "lost");
-        finish(run);
+        outcomes.abandoned(run, reason.equals("cancelled") ? "cancelled" : "lost");
     }
 
     /** Gives up a job this worker no longer owns (cancelled or its lease lost before it ran): frees its slot. */
     void abandon(RunningJob run) {
         if (!run.settle()) return;
-        outcome(run.job, "cancelled".equals(run.ctx.stopReason()) ? "cancelled" : "lost");
-        finish(run);
+        outcomes.abandoned(run, "cancelled".equals(run.ctx.stopReason()) ? "cancelled" : "lost");
     }
 
-    /** The job's outcome is recorded (or given up): free its slot. */
-    void finish(RunningJob run) {
-        running.remove(run.job.id(), run); // false when a newer run of the same job replaced it
-        if (run.freeSlot()) slots.release();
+    /**
+     * Hands every job still here back to pending, unspent, each tried once and all at once, within
+     * {@code budget}: a Redis that does not answer must not hold the process for minutes; what is
+     * not handed back by then returns when its lease expires. Returns how many were handed back.
+     */
+    int handBackAll(Duration budget, BooleanSupplier redisDown) {
+        List<RunningJob> left = List.copyOf(running.all());
+        if (left.isEmpty()) return 0;
+        AtomicInteger handedBack = new AtomicInteger();
+        List<Thread> releases = new ArrayList<>(left.size());
+        for (RunningJob run : left) {
+            releases.add(Thread.ofVirtual().name("jobfleet-hand-back").start(() -> {
+                if (handBack(run, Duration.ZERO, "worker shutting down", false)) handedBack.incrementAndGet();
+            }));
+        }
+        long until = System.nanoTime() + budget.toNanos();
+        for (Thread t : releases) Loops.joinQuietly(t, Duration.ofNanos(Math.max(1, until - System.nanoTime())));
+        int pending = left.size() - handedBack.get();
+        if (pending > 0 && redisDown.getAsBoolean())
+            log.warn(
+                    "{} jobs were not handed back (Redis unavailable); they return to pending when their leases expire",
+                    pending);
+        return handedBack.get();
     }
 
-    /** Runs a report to Redis, retrying while Redis is unavailable (bounded; then the lease expires and the job runs again). */
-    private <T> T report(Supplier<T> call) {
-        return redisRetry.executeSupplier(call);
-    }
-
-    private void outcome(ClaimedJob job, String outcome) {
-        // types this worker has no handler for share one label: a submitter cannot mint series at will
-        String type = handlers.get(job.record().type()) == null
-                ? UNKNOWN_TYPE
-                : job.record().type();
-        metrics.completed.labelValues(job.logicalQueue(), type, outcome).inc();
-    }
-
-    private static String describe(Throwable error) {
-        return error.getClass().getSimpleName() + ": " + error.getMessage();
+    private void recordFailure(RunningJob run, Throwable error) {
+        if (run.settle()) outcomes.failed(run, error);
     }
 }

@@ -1,5 +1,6 @@
 package io.jobfleet.worker;
 
+import io.jobfleet.common.error.ConfigException;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.internal.redis.Partition;
@@ -35,6 +36,20 @@ final class Waiters {
         this.outage = outage;
         this.layout = layout;
         this.poolSize = poolSize;
+    }
+
+    /** Connections a worker needs: one blocking wait per queue, plus claims, acks and renewals. */
+    static int poolNeeded(WorkerConfig config) {
+        return config.queues().size() + 4;
+    }
+
+    static void checkPool(int poolSize, WorkerConfig config) {
+        int needed = poolNeeded(config);
+        if (poolSize < needed) {
+            throw new ConfigException("Redis pool size " + poolSize + " is too small for a worker on "
+                    + config.queues().size() + " queues: each queue's blocking wait holds a"
+                    + " connection, and claims, acks and renewals need more; use at least " + needed);
+        }
     }
 
     void sync() {

@@ -1,23 +1,19 @@
 package io.jobfleet.worker;
 
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
+import io.jobfleet.common.error.ConfigException;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.metrics.QueueGauges;
 import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.internal.redis.Partitions;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.internal.redis.WorkerRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,63 +33,56 @@ public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
     private final WorkerConfig config;
-    private final Leases store;
     private final WorkerRegistry registry;
     private final WorkerMetrics metrics;
     private final Outage outage;
     private final QueueGauges gauges;
-    private final Semaphore slots;
-    private final ScheduledExecutorService timers;
-    /** Lease renewal and timeouts only: a long housekeeping pass on the timers can never delay a renewal. */
-    private final ScheduledExecutorService leaseTimer;
+    private final Loops loops = new Loops(this::fail);
 
+    private final Running running;
+    private final Outcomes outcomes;
     private final Processor processor;
     private final Fetcher fetcher;
     private final LeaseKeeper leaseKeeper;
     private final Maintenance maintenance;
-    private final Layout layout;
-    private final Wake wake = new Wake();
     private final Waiters waiters;
     private final Heartbeat heartbeat;
-    private final List<Thread> threads = new ArrayList<>();
+    private volatile Thread fetcherThread;
+    private volatile Thread ackerThread;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicBoolean failed = new AtomicBoolean();
+    /** The connection {@link Builder} opened for this worker, closed once it stops; null when the caller owns it. */
+    private final Redis ownedRedis;
+
+    private final AtomicBoolean redisClosed = new AtomicBoolean();
     private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
 
+    /** A worker on a connection the caller owns (and closes after {@link #stop()}); see also {@link #builder()}. */
     public Worker(Redis redis, WorkerConfig config, Handlers handlers) {
-        int needed = config.queues().size() + 4;
-        if (redis.settings().poolSize() < needed) {
-            throw new io.jobfleet.common.error.ConfigException(
-                    "Redis pool size " + redis.settings().poolSize()
-                            + " is too small for a worker on " + config.queues().size()
-                            + " queues: each queue's blocking wait holds a"
-                            + " connection, and claims, acks and renewals need more; use at least " + needed);
-        }
+        this(redis, config, handlers, false);
+    }
+
+    private Worker(Redis redis, WorkerConfig config, Handlers handlers, boolean ownsRedis) {
+        this.ownedRedis = ownsRedis ? redis : null;
+        Waiters.checkPool(redis.settings().poolSize(), config);
         this.config = config;
         this.metrics = new WorkerMetrics(new PrometheusRegistry());
         this.outage = new Outage(metrics);
-        this.store = new Leases(redis, config.retention());
+        Leases store = new Leases(redis, config.retention());
         this.registry = new WorkerRegistry(redis);
-        this.slots = new Semaphore(config.concurrency());
-        this.timers = Executors.newScheduledThreadPool(
-                2, Thread.ofPlatform().daemon().name("jobfleet-timer-", 0).factory());
-        this.leaseTimer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("jobfleet-lease").factory());
-        Retry redisRetry = Retry.of(
-                "redis",
-                RetryConfig.custom()
-                        .maxAttempts(40)
-                        .intervalFunction(Backoff.INTERVALS)
-                        .retryExceptions(RedisUnavailableException.class)
-                        .build());
-        this.processor = new Processor(config, store, handlers, redisRetry, timers, slots, metrics, outage);
-        metrics.slots(() -> processor.running().size(), config.concurrency());
-        metrics.breakers(processor.breakers());
+        Semaphore slots = new Semaphore(config.concurrency());
+        Breakers breakers = new Breakers(config.breaker());
+        this.running = new Running(slots);
+        this.outcomes = new Outcomes(config, store, handlers, running, metrics, outage);
+        this.processor = new Processor(config, store, handlers, breakers, loops.timers, running, outcomes, metrics);
+        metrics.slots(running::size, config.concurrency());
+        metrics.breakers(breakers);
         metrics.zero(config.queues().keySet());
         this.gauges =
                 new QueueGauges(metrics.registry(), redis, () -> config.queues().keySet());
-        this.layout = new Layout(Partitions.of(redis), config.queues().keySet());
+        Layout layout = new Layout(Partitions.of(redis), config.queues().keySet());
+        Wake wake = new Wake();
         this.fetcher = new Fetcher(config, store, processor, slots, wake, outage, layout);
         this.leaseKeeper = new LeaseKeeper(config, store, processor, outage, metrics);
         this.maintenance = new Maintenance(config, store, new QueueStore(redis), layout, outage, metrics);
@@ -105,8 +94,6 @@ public final class Worker implements AutoCloseable {
     private static final Duration FETCHER_JOIN = Duration.ofSeconds(10);
     /** How long stop() spends handing jobs back and recording the last successes once the grace is over. */
     private static final Duration HAND_BACK_BUDGET = Duration.ofSeconds(5);
-    /** The pause between two slices of a housekeeping backlog. */
-    private static final long BACKLOG_PAUSE_MS = 20;
 
     /** This worker's metrics; serve {@code metrics().registry()} on /metrics (jobfleet worker does, on --metrics-port). */
     public WorkerMetrics metrics() {
@@ -123,7 +110,7 @@ public final class Worker implements AutoCloseable {
 
     /** Jobs this worker holds right now (running, or finished and waiting for their outcome to be recorded). */
     public int busy() {
-        return processor.running().size();
+        return running.size();
     }
 
     /** Leases this worker found lost at renewal since it started. */
@@ -133,16 +120,16 @@ public final class Worker implements AutoCloseable {
 
     public void start() {
         if (!started.compareAndSet(false, true)) return;
-        threads.add(Thread.ofPlatform().name("jobfleet-fetcher").start(guard("claim loop", fetcher)));
-        threads.add(Thread.ofPlatform().name("jobfleet-acker").start(guard("ack loop", processor.acker())));
+        fetcherThread = loops.thread("jobfleet-fetcher", "claim loop", fetcher);
+        ackerThread = loops.thread("jobfleet-acker", "ack loop", outcomes.ackLoop());
         waiters.sync();
-        every(timers, Duration.ofSeconds(1), waiters::sync);
-        every(leaseTimer, config.renewEvery(), leaseKeeper);
-        every(leaseTimer, Duration.ofMillis(100), processor::checkTimeouts);
-        repeat(config.promoteEvery(), maintenance::promote);
-        repeat(config.reapEvery(), maintenance::reap);
-        repeat(Duration.ofMinutes(1), maintenance::expireDead);
-        every(timers, config.heartbeatEvery(), heartbeat);
+        loops.every(loops.timers, Duration.ofSeconds(1), waiters::sync);
+        loops.every(loops.leaseTimer, config.renewEvery(), leaseKeeper);
+        loops.every(loops.leaseTimer, Duration.ofMillis(100), processor::checkTimeouts);
+        loops.repeat(config.promoteEvery(), maintenance::promote);
+        loops.repeat(config.reapEvery(), maintenance::reap);
+        loops.repeat(Duration.ofMinutes(1), maintenance::expireDead);
+        loops.every(loops.timers, config.heartbeatEvery(), heartbeat);
         gauges.start();
         log.info(
                 "worker {} started: queues {}, concurrency {}, lease {} ms",
@@ -150,58 +137,6 @@ public final class Worker implements AutoCloseable {
                 config.queues(),
                 config.concurrency(),
                 config.lease().toMillis());
-    }
-
-    private void every(ScheduledExecutorService on, Duration interval, Runnable task) {
-        on.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        task.run();
-                    } catch (RuntimeException e) {
-                        Backoff.logUnexpected("timer task", e);
-                    } catch (Error e) {
-                        fail("timer task", e);
-                    }
-                },
-                0,
-                interval.toMillis(),
-                TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * Runs {@code task} on the timers every {@code interval}, or again after a short pause when it
-     * says a backlog is left (it works in bounded slices, so the other timer tasks get their turn).
-     */
-    private void repeat(Duration interval, java.util.function.BooleanSupplier task) {
-        Runnable[] next = new Runnable[1];
-        next[0] = () -> {
-            boolean more = false;
-            try {
-                more = task.getAsBoolean();
-            } catch (RuntimeException e) {
-                Backoff.logUnexpected("timer task", e);
-            } catch (Error e) {
-                fail("timer task", e);
-                return;
-            }
-            try {
-                timers.schedule(next[0], more ? BACKLOG_PAUSE_MS : interval.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // stopping
-            }
-        };
-        timers.execute(next[0]);
-    }
-
-    /** A loop thread's body: an Error that ends it stops the whole worker, never silently one loop. */
-    private Runnable guard(String loop, Runnable body) {
-        return () -> {
-            try {
-                body.run();
-            } catch (RuntimeException | Error e) {
-                fail(loop, e);
-            }
-        };
     }
 
     /**
@@ -218,10 +153,10 @@ public final class Worker implements AutoCloseable {
                 e);
         stopped.set(true);
         fetcher.stop();
-        processor.acker().stop(System.nanoTime());
-        leaseTimer.shutdownNow();
-        timers.shutdownNow();
-        threads.forEach(Thread::interrupt);
+        outcomes.stopAcks(System.nanoTime());
+        loops.shutdown(false, Duration.ZERO);
+        fetcherThread.interrupt();
+        ackerThread.interrupt();
         waiters.stop();
         terminated.countDown();
     }
@@ -241,7 +176,12 @@ public final class Worker implements AutoCloseable {
      * the rest back to pending without spending their attempt. Safe to call more than once.
      */
     public void stop() {
-        if (!started.get() || !stopped.compareAndSet(false, true)) return;
+        if (started.get() && stopped.compareAndSet(false, true)) shutDown();
+        else if (started.get() && !failed.get()) return; // another caller is stopping it
+        if (ownedRedis != null && redisClosed.compareAndSet(false, true)) ownedRedis.close();
+    }
+
+    private void shutDown() {
         log.info(
                 "worker {} stopping: no new claims; waiting up to {} ms for {} running jobs",
                 config.id(),
@@ -249,21 +189,18 @@ public final class Worker implements AutoCloseable {
                 busy());
         fetcher.stop();
         waiters.stop(); // each ends after its current block
-        threads.forEach(Thread::interrupt); // wakes the fetcher
+        fetcherThread.interrupt(); // wakes the fetcher
+        ackerThread.interrupt();
         // a claim in flight returns jobs: wait for it, so they are handed back below and never left unowned
-        joinQuietly(threads.get(0), FETCHER_JOIN);
+        Loops.joinQuietly(fetcherThread, FETCHER_JOIN);
         if (!fetcher.isDone())
             log.warn("the claim loop did not end within {}; jobs it claims now go back by lease expiry", FETCHER_JOIN);
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        while (processor.started() > 0 && System.nanoTime() < deadline) {
-            sleep(20);
-        }
-        int handedBack = handBackAll();
-        processor.acker().stop(System.nanoTime() + HAND_BACK_BUDGET.toNanos());
-        joinQuietly(threads.get(1), HAND_BACK_BUDGET.plusSeconds(1));
-        leaseTimer.shutdownNow();
-        timers.shutdownNow();
-        awaitQuietly(timers); // a housekeeping slice under way ends before the caller closes the pool
+        while (running.started() > 0 && System.nanoTime() < deadline) Loops.sleep(20);
+        int handedBack = processor.handBackAll(HAND_BACK_BUDGET, outage::isDown);
+        outcomes.stopAcks(System.nanoTime() + HAND_BACK_BUDGET.toNanos());
+        Loops.joinQuietly(ackerThread, HAND_BACK_BUDGET.plusSeconds(1));
+        loops.shutdown(true, HAND_BACK_BUDGET); // a housekeeping slice under way ends before the caller closes the pool
         gauges.close();
         try {
             registry.remove(config.id());
@@ -277,31 +214,6 @@ public final class Worker implements AutoCloseable {
         log.info("worker {} stopped ({} jobs handed back)", config.id(), handedBack);
     }
 
-    /**
-     * Hands every job still here back to pending, unspent, each tried once and all at once, within
-     * {@link #HAND_BACK_BUDGET}: a Redis that does not answer must not hold the process for
-     * minutes; what is not handed back by then returns when its lease expires.
-     */
-    private int handBackAll() {
-        List<RunningJob> left = List.copyOf(processor.running());
-        if (left.isEmpty()) return 0;
-        java.util.concurrent.atomic.AtomicInteger handedBack = new java.util.concurrent.atomic.AtomicInteger();
-        List<Thread> releases = new ArrayList<>(left.size());
-        for (RunningJob run : left) {
-            releases.add(Thread.ofVirtual().name("jobfleet-hand-back").start(() -> {
-                if (processor.handBack(run, Duration.ZERO, "worker shutting down", false)) handedBack.incrementAndGet();
-            }));
-        }
-        long until = System.nanoTime() + HAND_BACK_BUDGET.toNanos();
-        for (Thread t : releases) joinQuietly(t, Duration.ofNanos(Math.max(1, until - System.nanoTime())));
-        int pending = left.size() - handedBack.get();
-        if (pending > 0 && outage.isDown())
-            log.warn(
-                    "{} jobs were not handed back (Redis unavailable); they return to pending when their leases expire",
-                    pending);
-        return handedBack.get();
-    }
-
     @Override
     public void close() {
         stop();
@@ -312,27 +224,73 @@ public final class Worker implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "jobfleet-shutdown"));
     }
 
-    private static void awaitQuietly(ScheduledExecutorService executor) {
-        try {
-            executor.awaitTermination(HAND_BACK_BUDGET.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Starts a {@link Builder}: {@link WorkerConfig}'s defaults, no handlers yet. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    private static void joinQuietly(Thread thread, Duration timeout) {
-        try {
-            thread.join(timeout.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
+    /**
+     * Builds a worker to embed in an application. Give it a Redis URL or {@link RedisSettings}
+     * (the worker then owns its connection: opened by {@link #build()}, with a pool large enough
+     * for its queues, and closed by {@link Worker#stop()}), or a {@link Redis} the caller owns.
+     * Settings not named here go through {@link #config}; each starts from {@link WorkerConfig}'s default.
+     */
+    public static final class Builder {
+        private final WorkerConfig.Builder config = WorkerConfig.builder();
+        private final Handlers handlers = new Handlers();
+        private RedisSettings settings;
+        private Redis redis;
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        /** Connects to this URL, e.g. {@code redis://localhost:6379} (see {@link RedisSettings#fromUrl}). */
+        public Builder redis(String url) {
+            return redis(RedisSettings.fromUrl(url));
+        }
+
+        public Builder redis(RedisSettings value) {
+            settings = value;
+            return this;
+        }
+
+        /** Uses a connection the caller owns (before a URL or settings): the worker leaves it open when it stops. */
+        public Builder redis(Redis value) {
+            redis = value;
+            return this;
+        }
+
+        /** The queues to work, e.g. {@code "ingest"} or {@code "critical:6,default:2,low"} (weights). */
+        public Builder queues(String spec) {
+            config.queues(spec);
+            return this;
+        }
+
+        public Builder concurrency(int value) {
+            config.concurrency(value);
+            return this;
+        }
+
+        public Builder handler(JobHandler handler) {
+            handlers.add(handler);
+            return this;
+        }
+
+        /** Any other setting, e.g. {@code config(c -> c.lease(Duration.ofSeconds(30)))}. */
+        public Builder config(Consumer<WorkerConfig.Builder> change) {
+            change.accept(config);
+            return this;
+        }
+
+        public Worker build() {
+            WorkerConfig built = config.build();
+            if (redis != null) return new Worker(redis, built, handlers, false);
+            if (settings == null) throw new ConfigException("worker builder: no Redis; call redis(url) first");
+            Redis owned =
+                    Redis.connect(settings.withPoolSize(Math.max(settings.poolSize(), Waiters.poolNeeded(built))));
+            try {
+                return new Worker(owned, built, handlers, true);
+            } catch (RuntimeException e) {
+                owned.close();
+                throw e;
+            }
         }
     }
 }

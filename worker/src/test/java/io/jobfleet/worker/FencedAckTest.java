@@ -107,9 +107,7 @@ class FencedAckTest extends WorkerTestBase {
                 .containsEntry(id, "lost");
         assertThat(leases.progress(a, JsonNodeFactory.instance.numberNode(50))).isFalse();
         assertThat(leases.recordStep(a, "s1", "\"a\"")).isFalse();
-        assertThat(leases.ack(
-                        Partition.parse(Q),
-                        List.of(new Leases.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
+        assertThat(leases.ack(Partition.parse(Q), List.of(new Leases.Ack(id, a.token(), "\"A\""))))
                 .containsExactly(ReportStatus.STALE);
         assertThatThrownBy(() -> leases.fail(a, AttemptError.of(1, new RuntimeException("A"), "A"), 10, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class);
@@ -117,14 +115,10 @@ class FencedAckTest extends WorkerTestBase {
         assertThat(job(Q, id).state()).isEqualTo(JobState.ACTIVE);
         assertThat(job(Q, id).worker()).isEqualTo("B");
 
-        assertThat(leases.ack(
-                        Partition.parse(Q),
-                        List.of(new Leases.Ack(id, b.token(), JsonNodeFactory.instance.textNode("B")))))
+        assertThat(leases.ack(Partition.parse(Q), List.of(new Leases.Ack(id, b.token(), "\"B\""))))
                 .containsExactly(ReportStatus.RECORDED);
         // A reports again after B's outcome: still refused, B's outcome stands
-        assertThat(leases.ack(
-                        Partition.parse(Q),
-                        List.of(new Leases.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
+        assertThat(leases.ack(Partition.parse(Q), List.of(new Leases.Ack(id, a.token(), "\"A\""))))
                 .containsExactly(ReportStatus.STALE);
         assertThatThrownBy(() -> leases.fail(a, AttemptError.of(1, new RuntimeException("A"), "A"), 10, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class);
@@ -152,9 +146,7 @@ class FencedAckTest extends WorkerTestBase {
                 leases.fail(b, AttemptError.of(2, new IllegalStateException("B failed"), "B"), 60_000, 5, "x");
         assertThat(outcome.kind()).isEqualTo(FailOutcome.Kind.RETRY);
 
-        assertThat(leases.ack(
-                        Partition.parse(Q),
-                        List.of(new Leases.Ack(id, a.token(), JsonNodeFactory.instance.textNode("A")))))
+        assertThat(leases.ack(Partition.parse(Q), List.of(new Leases.Ack(id, a.token(), "\"A\""))))
                 .containsExactly(ReportStatus.STALE);
         JobRecord record = job(Q, id);
         assertThat(record.state()).isEqualTo(JobState.SCHEDULED);

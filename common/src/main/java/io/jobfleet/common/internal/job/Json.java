@@ -84,10 +84,41 @@ public final class Json {
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot write " + what + " as JSON: " + e.getMessage(), e);
         }
-        if (count.bytes > maxBytes) {
+        checkBytes(what, count.bytes, maxBytes);
+    }
+
+    /**
+     * {@link #checkValue(String, JsonNode, long)} for a value about to be stored: returns its JSON,
+     * written once, or null for none (null or JSON null), so the caller never writes it again.
+     */
+    public static String writeChecked(String what, JsonNode value, long maxBytes) {
+        if (value == null || value.isNull()) return null;
+        checkValue(what, value);
+        String json = write(value);
+        checkBytes(what, utf8Length(json), maxBytes);
+        return json;
+    }
+
+    private static void checkBytes(String what, long bytes, long maxBytes) {
+        if (bytes > maxBytes) {
             throw new IllegalArgumentException(
-                    what + " is " + count.bytes + " bytes of JSON (the limit is " + maxBytes + ")");
+                    what + " is " + bytes + " bytes of JSON (the limit is " + maxBytes + ")");
         }
+    }
+
+    /** The UTF-8 length of {@code s}, counted without encoding it. */
+    private static long utf8Length(String s) {
+        long bytes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) bytes += 1;
+            else if (c < 0x800) bytes += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else bytes += 3;
+        }
+        return bytes;
     }
 
     /** Counts what is written to it and keeps nothing. */

@@ -53,7 +53,7 @@ public final class Leases {
     public record Claim(boolean paused, List<ClaimedJob> jobs) {}
 
     /** A success to record: the job, the lease it ran under and its result (null for none). */
-    public record Ack(String id, long token, JsonNode result) {}
+    public record Ack(String id, long token, String resultJson) {}
 
     /** Claims up to {@code max} jobs (QUEUED -> ACTIVE), each leased to {@code worker} for {@code lease}. */
     public Claim claim(Partition partition, int max, Duration lease, String worker) {
@@ -130,7 +130,7 @@ public final class Leases {
         for (Ack ack : acks) {
             args.add(ack.id());
             args.add(Long.toString(ack.token()));
-            args.add(ack.result() == null || ack.result().isNull() ? "" : Json.write(ack.result()));
+            args.add(ack.resultJson() == null ? "" : ack.resultJson());
         }
         List<?> out = (List<?>) redis.run(Script.ACK, List.of(keys.active(), keys.prefix(), keys.stats()), args);
         List<ReportStatus> statuses = new ArrayList<>(out.size());

@@ -53,7 +53,7 @@ class FencingTest extends RealRedisTest {
         Map<String, String> statsBefore = raw.stats();
         double bDeadline = raw.score(RawQueue.Place.ACTIVE, b.id());
 
-        assertThat(leases.ack(P, List.of(new Leases.Ack(a.id(), a.token(), TextNode.valueOf("a's result")))))
+        assertThat(leases.ack(P, List.of(new Leases.Ack(a.id(), a.token(), "\"a's result\""))))
                 .containsExactly(ReportStatus.STALE);
         assertThatThrownBy(() -> leases.fail(a, error(1, "a failed"), 0, 5, "dead"))
                 .isInstanceOf(StaleLeaseException.class)
@@ -73,7 +73,7 @@ class FencingTest extends RealRedisTest {
 
         // the owner still can
         assertThat(leases.progress(b, TextNode.valueOf("50%"))).isTrue();
-        assertThat(leases.ack(P, List.of(new Leases.Ack(b.id(), b.token(), TextNode.valueOf("b's result")))))
+        assertThat(leases.ack(P, List.of(new Leases.Ack(b.id(), b.token(), "\"b's result\""))))
                 .containsExactly(ReportStatus.RECORDED);
         assertThat(raw.job(b.id())).containsEntry("state", "SUCCEEDED").containsEntry("result", "\"b's result\"");
         // and a late report of A after B's success is still stale
@@ -104,12 +104,12 @@ class FencingTest extends RealRedisTest {
     void repeatedAckWithTheSameTokenIsReportedNotReapplied() {
         enqueue(1);
         ClaimedJob job = claimOne();
-        List<Leases.Ack> ack = List.of(new Leases.Ack(job.id(), job.token(), TextNode.valueOf("r1")));
+        List<Leases.Ack> ack = List.of(new Leases.Ack(job.id(), job.token(), "\"r1\""));
         assertThat(leases.ack(P, ack)).containsExactly(ReportStatus.RECORDED);
         Map<String, String> after = raw.job(job.id());
 
         assertThat(leases.ack(P, ack)).containsExactly(ReportStatus.REPEATED);
-        assertThat(leases.ack(P, List.of(new Leases.Ack(job.id(), job.token(), TextNode.valueOf("r2")))))
+        assertThat(leases.ack(P, List.of(new Leases.Ack(job.id(), job.token(), "\"r2\""))))
                 .containsExactly(ReportStatus.REPEATED);
 
         assertThat(raw.job(job.id())).isEqualTo(after).containsEntry("result", "\"r1\"");

@@ -118,7 +118,7 @@ class KeysTest extends RealRedisTest {
         ClaimedJob first = claimed.get(0);
         assertThat(leases.recordStep(first, "s1", "1")).isTrue();
         assertThat(leases.progress(first, TextNode.valueOf("half"))).isTrue();
-        leases.ack(Partition.parse(queue), List.of(new Leases.Ack(first.id(), first.token(), TextNode.valueOf("ok"))));
+        leases.ack(Partition.parse(queue), List.of(new Leases.Ack(first.id(), first.token(), "\"ok\"")));
         leases.fail(claimed.get(1), error(1, "x"), -1, 5, "dead");
         store.cancel(queue, p + "-3");
         awaitServerTimePast(redis.serverTimeMs() + 25);

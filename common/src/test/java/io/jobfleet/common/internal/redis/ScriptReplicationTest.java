@@ -43,7 +43,7 @@ class ScriptReplicationTest extends RealRedisTest {
                 .isEmpty();
         assertThat(leases.recordStep(first, "s1", "1")).isTrue();
         assertThat(leases.progress(first, TextNode.valueOf("half"))).isTrue();
-        leases.ack(P, List.of(new Leases.Ack(first.id(), first.token(), TextNode.valueOf("ok"))));
+        leases.ack(P, List.of(new Leases.Ack(first.id(), first.token(), "\"ok\"")));
         leases.fail(byId(claimed, "j-2"), error(1, "x"), -1, 5, "dead");
         leases.release(byId(claimed, "j-3"), Duration.ZERO);
         awaitServerTimePast(raw.score(RawQueue.Place.ACTIVE, "j-4").longValue());
