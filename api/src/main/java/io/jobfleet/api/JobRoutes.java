@@ -54,7 +54,7 @@ final class JobRoutes {
                         queue,
                         idempotencyKey(ctx),
                         config,
-                        requestId(ctx),
+                        requestId(),
                         RequestFilters.traceparent(ctx),
                         submitter(ctx));
         EnqueueResult result = guard.call(() -> store.enqueue(List.of(job), config.maxPending(queue)))
@@ -76,6 +76,8 @@ final class JobRoutes {
                         "idempotency_conflict",
                         "idempotency key '" + job.idempotencyKey() + "' was already used for job '" + result.id()
                                 + "' with a different payload");
+            case NOT_ENQUEUED -> // JobStore throws when the only job did not go in
+                throw new IllegalStateException("enqueue answered not enqueued: " + result.error());
         }
     }
 
@@ -99,7 +101,7 @@ final class JobRoutes {
             if (item == null) throw ApiError.badRequest("jobs[" + i + "] is null");
             try {
                 jobs.add(item.toNewJob(
-                        queue, null, config, requestId(ctx), RequestFilters.traceparent(ctx), submitter(ctx)));
+                        queue, null, config, requestId(), RequestFilters.traceparent(ctx), submitter(ctx)));
             } catch (ApiError e) {
                 throw ApiError.badRequest("jobs[" + i + "]: " + e.getMessage() + " (nothing was enqueued)");
             }
@@ -213,7 +215,7 @@ final class JobRoutes {
         return key;
     }
 
-    private static String requestId(Context ctx) {
+    private static String requestId() {
         return MDC.get("requestId");
     }
 

@@ -38,6 +38,11 @@ final class Acker implements Runnable {
     /** Put on the queue when a call ends, so the next batch of that partition starts at once. */
     private static final Done WAKE = new Done(null, null);
 
+    @SuppressWarnings("ReferenceEquality") // a sentinel: identity is the point
+    private static boolean isWake(Done d) {
+        return d == WAKE;
+    }
+
     /** One partition's acks waiting to be recorded, its backoff after failures, and whether a call is in flight. */
     private static final class Backlog {
         final List<Done> items = new ArrayList<>(); // guarded by this
@@ -88,7 +93,7 @@ final class Acker implements Runnable {
                     arrived.add(first);
                     done.drainTo(arrived);
                     for (Done d : arrived) {
-                        if (d == WAKE) continue;
+                        if (isWake(d)) continue;
                         Backlog backlog = backlogs.computeIfAbsent(d.run().job.queue(), q -> new Backlog());
                         synchronized (backlog) {
                             backlog.items.add(d);
@@ -203,7 +208,7 @@ final class Acker implements Runnable {
         }
         List<Done> rest = new ArrayList<>();
         done.drainTo(rest);
-        rest.removeIf(d -> d == WAKE);
+        rest.removeIf(Acker::isWake);
         giveUp(rest, why);
     }
 

@@ -40,7 +40,7 @@ final class Loops {
     }
 
     void every(ScheduledExecutorService on, Duration interval, Runnable task) {
-        on.scheduleWithFixedDelay(
+        var unused = on.scheduleWithFixedDelay(
                 () -> {
                     try {
                         task.run();
@@ -72,7 +72,8 @@ final class Loops {
                 return;
             }
             try {
-                timers.schedule(next[0], more ? BACKLOG_PAUSE_MS : interval.toMillis(), TimeUnit.MILLISECONDS);
+                var unused =
+                        timers.schedule(next[0], more ? BACKLOG_PAUSE_MS : interval.toMillis(), TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
                 // stopping
             }

@@ -162,7 +162,7 @@ final class Processor {
         long elapsed = System.nanoTime() - run.startNanos;
         if (run.timedOut) {
             breaker.onError(elapsed, TimeUnit.NANOSECONDS, new JobTimeoutException(run.job.id(), run.timeoutMs));
-        } else if (run.isStopped() || error instanceof NonRetryableException || error == null && run.isSettled()) {
+        } else if (run.isStopped() || error instanceof NonRetryableException || (error == null && run.isSettled())) {
             breaker.releasePermission();
         } else if (error == null) {
             breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
@@ -192,7 +192,8 @@ final class Processor {
         if (run.isSettled()) return;
         log.info("job {} must stop: {}", run.job.id(), reason);
         run.interrupt(reason);
-        timers.schedule(() -> abandonIfHung(run, reason), config.hungJobGrace().toMillis(), TimeUnit.MILLISECONDS);
+        var unused = timers.schedule(
+                () -> abandonIfHung(run, reason), config.hungJobGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Runs every 100 ms: interrupts the jobs past their timeout. One sweep, instead of a timer task per job. */
@@ -206,7 +207,7 @@ final class Processor {
     private void timeOut(RunningJob run, long timeoutMs) {
         run.timedOut = true;
         run.interrupt("timeout after " + timeoutMs + " ms");
-        timers.schedule(
+        var unused = timers.schedule(
                 () -> {
                     if (run.isSettled()) return;
                     log.error(
