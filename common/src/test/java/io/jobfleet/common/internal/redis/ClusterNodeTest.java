@@ -11,19 +11,15 @@ import redis.clients.jedis.Protocol;
  * slots. Redis checks there that a script's KEYS share one slot (else CROSSSLOT).
  */
 @Tag("single-server") // its own server: not run against Cluster or Sentinel
+@RedisServerExtension.Args({"--cluster-enabled", "yes", "--cluster-node-timeout", "2000"})
 abstract class ClusterNodeTest extends RealRedisTest {
-
-    @Override
-    protected String[] serverArgs() {
-        return new String[] {"--cluster-enabled", "yes", "--cluster-node-timeout", "2000"};
-    }
 
     @BeforeAll
     void serveAllSlots() {
         String[] args = new String[16385];
         args[0] = "ADDSLOTS";
         for (int slot = 0; slot < 16384; slot++) args[slot + 1] = Integer.toString(slot);
-        TestRedis.raw(redis, j -> j.sendCommand(Protocol.Command.CLUSTER, args));
+        TestRedis.raw(REDIS.redis(), j -> j.sendCommand(Protocol.Command.CLUSTER, args));
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!clusterInfo().contains("cluster_state:ok")) {
             if (System.nanoTime() > deadline) throw new AssertionError("cluster never became ok: " + clusterInfo());
@@ -32,7 +28,7 @@ abstract class ClusterNodeTest extends RealRedisTest {
     }
 
     protected String clusterInfo() {
-        Object reply = TestRedis.raw(redis, j -> j.sendCommand(Protocol.Command.CLUSTER, "INFO"));
+        Object reply = TestRedis.raw(REDIS.redis(), j -> j.sendCommand(Protocol.Command.CLUSTER, "INFO"));
         return new String((byte[]) reply, StandardCharsets.UTF_8);
     }
 }
