@@ -5,17 +5,21 @@ import java.lang.annotation.Inherited;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import redis.clients.jedis.Jedis;
 
 /**
  * The Redis server of a test class: started before its first test, flushed before each test (unless
  * {@link #keepData}), stopped after its last. Register it as a static field,
  * {@code @RegisterExtension static final RedisServerExtension REDIS = RedisServerExtension.topology();},
  * on the class or on a base class; extra redis-server options come from {@link Args} on the test
- * class. {@link #server}, {@link #redis} and {@link #url} are valid from the class's
+ * class (a cluster-enabled server serves all slots before anyone connects). {@link #server}, {@link #redis} and {@link #url} are valid from the class's
  * {@code @BeforeAll} methods on (the callback runs first) until its {@code @AfterAll} methods end.
  *
  * <p>A static field rather than {@code @ExtendWith} plus a parameter resolver: each user says
@@ -74,7 +78,25 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     public void beforeAll(ExtensionContext context) {
         Args args = context.getRequiredTestClass().getAnnotation(Args.class); // @Inherited: a base's too
         server = TestRedis.start(args == null ? new String[0] : args.value());
+        if (args != null && List.of(args.value()).contains("--cluster-enabled")) serveAllSlots(server);
         redis = Redis.connect(settings());
+    }
+
+    /**
+     * A cluster-enabled server of its own serves no slot: it takes all 16384 before anyone connects
+     * (connecting reads the key-schema marker), and is ready when the node says cluster_state:ok.
+     */
+    private static void serveAllSlots(EmbeddedRedis server) {
+        int[] slots = IntStream.range(0, 16384).toArray();
+        try (Jedis node = new Jedis("127.0.0.1", server.port())) {
+            node.clusterAddSlots(slots);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!node.clusterInfo().contains("cluster_state:ok")) {
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError("cluster never became ok: " + node.clusterInfo());
+                RealRedisTest.sleep(20);
+            }
+        }
     }
 
     @Override
