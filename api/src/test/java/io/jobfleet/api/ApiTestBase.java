@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.Keys;
 import io.jobfleet.common.internal.redis.Redis;
-import io.jobfleet.common.internal.redis.RedisSettings;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import io.jobfleet.common.internal.redis.TestRedis;
 import java.util.Base64;
 import java.util.Map;
@@ -14,12 +14,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One real redis-server and one in-process {@link ApiServer} (loopback, a free port, auth on)
- * per test class; Redis is flushed before every test. The API has its own connection pool; the
+ * One real redis-server ({@link #REDIS}) and one in-process {@link ApiServer} (loopback, a free
+ * port, auth on) per test class; Redis is flushed before every test. The API has its own connection pool; the
  * test's pool ({@link #redis}) is only for assertions on raw Redis state.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -35,6 +35,10 @@ abstract class ApiTestBase {
                     + "\nsub2 submit " + Tokens.hash(OTHER_SUBMIT),
             "test");
 
+    /** Flushed before every test; extra server options from {@link RedisServerExtension.Args}. */
+    @RegisterExtension
+    protected static final RedisServerExtension REDIS = RedisServerExtension.topology();
+
     protected EmbeddedRedis server;
     protected Redis apiRedis;
     protected Redis redis;
@@ -46,31 +50,19 @@ abstract class ApiTestBase {
         return ApiConfig.defaults(TOKENS).withAddress("127.0.0.1", 0);
     }
 
-    /** Extra redis-server options for this class's server. */
-    protected String[] serverArgs() {
-        return new String[0];
-    }
-
     @BeforeAll
-    void startServers() {
-        server = TestRedis.start(serverArgs());
-        redis = TestRedis.connect(server);
-        apiRedis = Redis.connect(RedisSettings.fromUrl(TestRedis.url(server)).withPoolSize(32));
+    void startApi() {
+        server = REDIS.server();
+        redis = REDIS.redis();
+        apiRedis = Redis.connect(REDIS.settings().withPoolSize(32));
         api = new ApiServer(apiRedis, config()).start();
         http = new Http(api.port());
     }
 
     @AfterAll
-    void stopServers() {
+    void stopApi() {
         if (api != null) api.close();
         if (apiRedis != null) apiRedis.close();
-        if (redis != null) redis.close();
-        if (server != null) server.close();
-    }
-
-    @BeforeEach
-    void flushRedis() {
-        TestRedis.flush(redis);
     }
 
     static String jobsPath(String queue) {

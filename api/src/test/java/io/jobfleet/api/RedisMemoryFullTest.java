@@ -2,6 +2,7 @@ package io.jobfleet.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import io.jobfleet.common.internal.redis.TestRedis;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -16,14 +17,10 @@ import org.junit.jupiter.api.Test;
  * work (their scripts and commands start with a removal, which Redis allows when full).
  */
 @Tag("single-server") // its own server: options, kill/restart; not run against Cluster or Sentinel
+@RedisServerExtension.Args({"--maxmemory", "2mb"})
 class RedisMemoryFullTest extends ApiTestBase {
     private static final String Q = "full";
     private static final String FILLER = "x".repeat(2_000);
-
-    @Override
-    protected String[] serverArgs() {
-        return new String[] {"--maxmemory", "2mb"};
-    }
 
     @AfterEach
     void unpin() {

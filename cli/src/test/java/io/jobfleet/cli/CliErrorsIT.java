@@ -2,14 +2,11 @@ package io.jobfleet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jobfleet.common.internal.redis.EmbeddedRedis;
-import io.jobfleet.common.internal.redis.Redis;
-import io.jobfleet.common.internal.redis.TestRedis;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every wrong argument exits 2 with one line saying what is wrong (and one line naming the
@@ -17,22 +14,11 @@ import org.junit.jupiter.api.Test;
  * with one line. Never a stack trace.
  */
 class CliErrorsIT {
+    /** The class's own server, its data kept across tests. */
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.ownServer().keepData();
+
     static final String NOWHERE = "redis://127.0.0.1:1";
-
-    static EmbeddedRedis server;
-    static Redis redis;
-
-    @BeforeAll
-    static void start() {
-        server = TestRedis.start();
-        redis = TestRedis.connect(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-        server.close();
-    }
 
     /** Exit 2: "jobfleet: <message>" and "Try 'jobfleet <command> --help'.", nothing else. */
     static void assertUsage(Cli.Result result, String message, String command) {
@@ -54,7 +40,7 @@ class CliErrorsIT {
 
     static Cli.Result run(String... args) throws Exception {
         List<String> withUrl = new ArrayList<>(List.of(args));
-        withUrl.addAll(List.of("--redis-url", server.url()));
+        withUrl.addAll(List.of("--redis-url", REDIS.url()));
         return Cli.run(withUrl.toArray(String[]::new));
     }
 
@@ -108,7 +94,7 @@ class CliErrorsIT {
 
     @Test
     void purgeWithoutYesAndNoTerminalDeletesNothing() throws Exception {
-        List<String> ids = DeadJobs.seedMany(redis, "keep", 5);
+        List<String> ids = DeadJobs.seedMany(REDIS.redis(), "keep", 5);
         assertUsage(
                 run("dlq", "purge", "keep", "--all"),
                 "purge deletes jobs for good: confirm with --yes (no terminal to ask on)",
@@ -117,8 +103,8 @@ class CliErrorsIT {
                 run("dlq", "purge", "keep", ids.get(0)),
                 "purge deletes jobs for good: confirm with --yes (no terminal to ask on)",
                 "jobfleet dlq purge");
-        assertThat(DeadJobs.dead(redis, "keep")).containsExactlyInAnyOrderElementsOf(ids);
-        assertThat(DeadJobs.field(redis, "keep", ids, "state")).containsOnly("DEAD");
+        assertThat(DeadJobs.dead(REDIS.redis(), "keep")).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(DeadJobs.field(REDIS.redis(), "keep", ids, "state")).containsOnly("DEAD");
     }
 
     @Test

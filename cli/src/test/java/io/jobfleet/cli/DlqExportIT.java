@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.internal.job.Json;
-import io.jobfleet.common.internal.redis.EmbeddedRedis;
-import io.jobfleet.common.internal.redis.Redis;
-import io.jobfleet.common.internal.redis.TestRedis;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,10 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,25 +27,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class DlqExportIT {
+    /** The class's own server, its data kept across tests. */
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.ownServer().keepData();
+
     static final int JOBS = 300_000;
     static final String Q = "partner";
     static final String HEAP = "64m";
 
-    static EmbeddedRedis server;
-    static Redis redis;
     static Set<String> ids;
 
     @BeforeAll
     static void seed() {
-        server = TestRedis.start();
-        redis = TestRedis.connect(server);
-        ids = new HashSet<>(DeadJobs.seedMany(redis, Q, JOBS));
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-        server.close();
+        ids = new HashSet<>(DeadJobs.seedMany(REDIS.redis(), Q, JOBS));
     }
 
     @Test
@@ -65,7 +57,7 @@ class DlqExportIT {
                 "--output",
                 file.toString(),
                 "--redis-url",
-                server.url());
+                REDIS.url());
         double seconds = (System.nanoTime() - started) / 1e9;
         assertThat(export.exitCode()).as(export.stderr()).isZero();
         assertThat(export.stdout()).isEmpty();
@@ -84,7 +76,9 @@ class DlqExportIT {
         }
         assertThat(lines).isEqualTo(JOBS);
         assertThat(seen).isEqualTo(ids);
-        assertThat(DeadJobs.deadCount(redis, Q)).as("export moves nothing").isEqualTo(JOBS);
+        assertThat(DeadJobs.deadCount(REDIS.redis(), Q))
+                .as("export moves nothing")
+                .isEqualTo(JOBS);
 
         String last = export.stderr().strip().lines().reduce((a, b) -> b).orElseThrow();
         assertThat(last).startsWith("exported 300000/300000 (100%)");
@@ -99,7 +93,7 @@ class DlqExportIT {
         Path gc = dir.resolve("gc.log");
         long started = System.nanoTime();
         Process process = Cli.builder(
-                        GcLog.flags(gc, HEAP), "dlq", "export", Q, "--format", "csv", "--redis-url", server.url())
+                        GcLog.flags(gc, HEAP), "dlq", "export", Q, "--format", "csv", "--redis-url", REDIS.url())
                 .redirectOutput(file.toFile())
                 .redirectError(dir.resolve("err.txt").toFile())
                 .start();

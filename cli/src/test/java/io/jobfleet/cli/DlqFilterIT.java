@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.internal.job.Json;
-import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.Keys;
-import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import io.jobfleet.common.internal.redis.TestRedis;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * the filters must give, and against the raw Redis state after each mutation.
  */
 class DlqFilterIT {
+    /** The class's own server, its data kept across tests. */
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.ownServer().keepData();
+
     static final String[] TYPES = {"email.send", "partner.sync", "report.build"};
     static final String[][] ERRORS = {
         {"java.net.http.HttpTimeoutException", "partner API timed out after 30000 ms"},
@@ -38,24 +40,9 @@ class DlqFilterIT {
     static final long[] AGES = {10 * 60_000L, 3 * 3_600_000L, 2 * 86_400_000L};
     static final int[] ATTEMPTS = {1, 3, 5};
 
-    static EmbeddedRedis server;
-    static Redis redis;
-
-    @BeforeAll
-    static void start() {
-        server = TestRedis.start();
-        redis = TestRedis.connect(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-        server.close();
-    }
-
     /** The 81 jobs, in the order they died (oldest first): ids j00..j80 in another order. */
     static List<DeadJobs.Spec> seedMix(String queue) {
-        long now = redis.serverTimeMs();
+        long now = REDIS.redis().serverTimeMs();
         List<DeadJobs.Spec> jobs = new ArrayList<>();
         int n = 0;
         for (String type : TYPES)
@@ -72,7 +59,7 @@ class DlqFilterIT {
                                 "{\"n\":" + n + "}"));
                         n++;
                     }
-        DeadJobs.seed(redis, queue, jobs);
+        DeadJobs.seed(REDIS.redis(), queue, jobs);
         return jobs.stream()
                 .sorted((a, b) -> Long.compare(a.diedAt(), b.diedAt()))
                 .toList();
@@ -93,7 +80,7 @@ class DlqFilterIT {
     }
 
     static Predicate<DeadJobs.Spec> olderThanMs(long ms) {
-        long cutoff = redis.serverTimeMs() - ms;
+        long cutoff = REDIS.redis().serverTimeMs() - ms;
         return j -> j.diedAt() <= cutoff;
     }
 
@@ -106,7 +93,7 @@ class DlqFilterIT {
         List<String> ids = new ArrayList<>();
         long cursor = 0;
         do {
-            List<String> args = new ArrayList<>(List.of("dlq", "list", queue, "--json", "--redis-url", server.url()));
+            List<String> args = new ArrayList<>(List.of("dlq", "list", queue, "--json", "--redis-url", REDIS.url()));
             args.addAll(List.of(filters));
             args.addAll(List.of("--limit", "20", "--cursor", Long.toString(cursor)));
             JsonNode page = Json.read(Cli.ok(args.toArray(String[]::new)).stdout());
@@ -147,7 +134,7 @@ class DlqFilterIT {
         assertThat(listed(q, "--type", "no.such.type")).isEmpty();
 
         Cli.Result table =
-                Cli.ok("dlq", "list", q, "--type", "report.build", "--limit", "2", "--redis-url", server.url());
+                Cli.ok("dlq", "list", q, "--type", "report.build", "--limit", "2", "--redis-url", REDIS.url());
         assertThat(table.stdout().lines().toList())
                 .hasSize(4)
                 .first()
@@ -162,7 +149,7 @@ class DlqFilterIT {
         String q = "summary";
         List<DeadJobs.Spec> jobs = seedMix(q);
 
-        JsonNode groups = Json.read(Cli.ok("dlq", "list", q, "--summary", "--json", "--redis-url", server.url())
+        JsonNode groups = Json.read(Cli.ok("dlq", "list", q, "--summary", "--json", "--redis-url", REDIS.url())
                 .stdout());
         assertThat(groups.size()).isEqualTo(3);
         Map<String, long[]> expected = new TreeMap<>();
@@ -194,12 +181,12 @@ class DlqFilterIT {
                         "--older-than",
                         "1h",
                         "--redis-url",
-                        server.url())
+                        REDIS.url())
                 .stdout());
         assertThat(filtered.size()).isEqualTo(3);
         filtered.forEach(g -> assertThat(g.get("count").asLong()).isEqualTo(6));
 
-        Cli.Result table = Cli.ok("dlq", "list", q, "--summary", "--redis-url", server.url());
+        Cli.Result table = Cli.ok("dlq", "list", q, "--summary", "--redis-url", REDIS.url());
         assertThat(table.stdout().lines().findFirst().orElseThrow())
                 .startsWith("COUNT")
                 .contains("ERROR");
@@ -214,7 +201,7 @@ class DlqFilterIT {
                 jobs.stream().filter(j -> j.attempts() == 5).findFirst().orElseThrow();
 
         JsonNode shown = Json.read(
-                Cli.ok("dlq", "show", q, job.id(), "--redis-url", server.url()).stdout());
+                Cli.ok("dlq", "show", q, job.id(), "--redis-url", REDIS.url()).stdout());
         assertThat(shown.get("state").asText()).isEqualTo("DEAD");
         assertThat(shown.get("payload")).isEqualTo(Json.read(job.payload()));
         assertThat(shown.get("errors")).hasSize(5);
@@ -222,12 +209,12 @@ class DlqFilterIT {
         assertThat(shown.get("lastError").asText()).isEqualTo(job.lastError());
         assertThat(shown.get("deadReason").asText()).isEqualTo(job.deadReason());
 
-        JsonNode noPayload = Json.read(Cli.ok("dlq", "show", q, job.id(), "--no-payload", "--redis-url", server.url())
+        JsonNode noPayload = Json.read(Cli.ok("dlq", "show", q, job.id(), "--no-payload", "--redis-url", REDIS.url())
                 .stdout());
         assertThat(noPayload.has("payload")).isFalse();
         assertThat(noPayload.get("errors")).hasSize(5);
 
-        Cli.Result missing = Cli.run("dlq", "show", q, "nope", "--redis-url", server.url());
+        Cli.Result missing = Cli.run("dlq", "show", q, "nope", "--redis-url", REDIS.url());
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.error())
                 .isEqualTo("jobfleet: no job 'nope' in queue 'show' (never enqueued, or expired after its retention)");
@@ -239,34 +226,34 @@ class DlqFilterIT {
         List<DeadJobs.Spec> jobs = seedMix(q);
         Set<String> all = new HashSet<>(ids(jobs, j -> true));
 
-        Cli.Result dry = Cli.ok("dlq", "requeue", q, "--type", "email.send", "--dry-run", "--redis-url", server.url());
+        Cli.Result dry = Cli.ok("dlq", "requeue", q, "--type", "email.send", "--dry-run", "--redis-url", REDIS.url());
         assertThat(dry.stdout().lines().map(l -> l.split(" ")[0]).toList())
                 .containsExactlyElementsOf(ids(jobs, type("email.send")));
         assertThat(dry.stderr()).contains("would be requeued: 27");
-        assertThat(DeadJobs.dead(redis, q)).isEqualTo(all);
-        assertThat(DeadJobs.pending(redis, q)).isEmpty();
-        assertThat(DeadJobs.field(redis, q, List.copyOf(all), "state")).containsOnly("DEAD");
+        assertThat(DeadJobs.dead(REDIS.redis(), q)).isEqualTo(all);
+        assertThat(DeadJobs.pending(REDIS.redis(), q)).isEmpty();
+        assertThat(DeadJobs.field(REDIS.redis(), q, List.copyOf(all), "state")).containsOnly("DEAD");
 
         List<String> chosen = ids(jobs, type("partner.sync").and(error("503")));
         Cli.Result moved =
-                Cli.ok("dlq", "requeue", q, "--type", "partner.sync", "--error", "503", "--redis-url", server.url());
+                Cli.ok("dlq", "requeue", q, "--type", "partner.sync", "--error", "503", "--redis-url", REDIS.url());
         assertThat(moved.stderr()).contains("requeued 9");
-        assertThat(DeadJobs.pending(redis, q)).hasSize(9).containsExactlyInAnyOrderElementsOf(chosen);
-        assertThat(DeadJobs.field(redis, q, chosen, "state")).containsOnly("QUEUED");
+        assertThat(DeadJobs.pending(REDIS.redis(), q)).hasSize(9).containsExactlyInAnyOrderElementsOf(chosen);
+        assertThat(DeadJobs.field(REDIS.redis(), q, chosen, "state")).containsOnly("QUEUED");
         Set<String> rest = new HashSet<>(all);
         chosen.forEach(rest::remove);
-        assertThat(DeadJobs.dead(redis, q)).isEqualTo(rest);
-        assertThat(DeadJobs.field(redis, q, List.copyOf(rest), "state")).containsOnly("DEAD");
+        assertThat(DeadJobs.dead(REDIS.redis(), q)).isEqualTo(rest);
+        assertThat(DeadJobs.field(REDIS.redis(), q, List.copyOf(rest), "state")).containsOnly("DEAD");
 
         // the same command again finds nothing left to move: nothing is pushed twice
-        Cli.ok("dlq", "requeue", q, "--type", "partner.sync", "--error", "503", "--redis-url", server.url());
-        assertThat(DeadJobs.pending(redis, q)).hasSize(9);
+        Cli.ok("dlq", "requeue", q, "--type", "partner.sync", "--error", "503", "--redis-url", REDIS.url());
+        assertThat(DeadJobs.pending(REDIS.redis(), q)).hasSize(9);
 
         // by id: a dead one moves, one already requeued and an unknown one do not
         String deadOne = rest.iterator().next();
-        Cli.Result byId = Cli.ok("dlq", "requeue", q, deadOne, chosen.get(0), "nope", "--redis-url", server.url());
+        Cli.Result byId = Cli.ok("dlq", "requeue", q, deadOne, chosen.get(0), "nope", "--redis-url", REDIS.url());
         assertThat(byId.stderr()).contains("requeued 1");
-        assertThat(DeadJobs.pending(redis, q)).hasSize(10).containsOnlyOnce(deadOne, chosen.get(0));
+        assertThat(DeadJobs.pending(REDIS.redis(), q)).hasSize(10).containsOnlyOnce(deadOne, chosen.get(0));
     }
 
     @Test
@@ -275,21 +262,21 @@ class DlqFilterIT {
         List<DeadJobs.Spec> jobs = seedMix(q);
         Set<String> all = new HashSet<>(ids(jobs, j -> true));
 
-        Cli.Result dry = Cli.ok("dlq", "purge", q, "--older-than", "1d", "--dry-run", "--redis-url", server.url());
+        Cli.Result dry = Cli.ok("dlq", "purge", q, "--older-than", "1d", "--dry-run", "--redis-url", REDIS.url());
         assertThat(dry.stdout().lines().count()).isEqualTo(27);
-        assertThat(DeadJobs.dead(redis, q)).isEqualTo(all);
+        assertThat(DeadJobs.dead(REDIS.redis(), q)).isEqualTo(all);
 
         List<String> chosen = ids(jobs, olderThanMs(86_400_000).and(minAttempts(5)));
         Cli.Result purged = Cli.ok(
-                "dlq", "purge", q, "--older-than", "1d", "--min-attempts", "5", "--yes", "--redis-url", server.url());
+                "dlq", "purge", q, "--older-than", "1d", "--min-attempts", "5", "--yes", "--redis-url", REDIS.url());
         assertThat(purged.stderr()).contains("purged 9");
         Set<String> rest = new HashSet<>(all);
         chosen.forEach(rest::remove);
-        assertThat(DeadJobs.dead(redis, q)).isEqualTo(rest);
-        for (String id : chosen) assertThat(DeadJobs.hash(redis, q, id)).isEmpty();
-        assertThat(DeadJobs.field(redis, q, List.copyOf(rest), "state")).containsOnly("DEAD");
-        assertThat(DeadJobs.pending(redis, q)).isEmpty();
-        assertThat(TestRedis.hash(redis, Keys.of(q).stats())).containsEntry("purged", "9");
+        assertThat(DeadJobs.dead(REDIS.redis(), q)).isEqualTo(rest);
+        for (String id : chosen) assertThat(DeadJobs.hash(REDIS.redis(), q, id)).isEmpty();
+        assertThat(DeadJobs.field(REDIS.redis(), q, List.copyOf(rest), "state")).containsOnly("DEAD");
+        assertThat(DeadJobs.pending(REDIS.redis(), q)).isEmpty();
+        assertThat(TestRedis.hash(REDIS.redis(), Keys.of(q).stats())).containsEntry("purged", "9");
     }
 
     @Test
@@ -297,14 +284,14 @@ class DlqFilterIT {
         String q = "export-small";
         List<DeadJobs.Spec> jobs = new ArrayList<>(seedMix(q));
         // an error message with a comma, quotes and a line break: CSV must quote it, JSON must escape it
-        long now = redis.serverTimeMs();
+        long now = REDIS.redis().serverTimeMs();
         DeadJobs.Spec odd = new DeadJobs.Spec(
                 "odd", "email.send", "io.example.Odd", "bad \"input\", line one\nline two", 1, now, "{\"s\":\"a,b\"}");
-        DeadJobs.seed(redis, q, List.of(odd));
+        DeadJobs.seed(REDIS.redis(), q, List.of(odd));
         jobs.add(odd);
 
         Path jsonl = dir.resolve("dead.jsonl");
-        Cli.ok("dlq", "export", q, "--output", jsonl.toString(), "--redis-url", server.url());
+        Cli.ok("dlq", "export", q, "--output", jsonl.toString(), "--redis-url", REDIS.url());
         List<String> lines = Files.readAllLines(jsonl);
         assertThat(lines).hasSize(82);
         for (int i = 0; i < lines.size(); i++) {
@@ -318,7 +305,7 @@ class DlqFilterIT {
         }
 
         Cli.Result csv =
-                Cli.ok("dlq", "export", q, "--format", "csv", "--type", "email.send", "--redis-url", server.url());
+                Cli.ok("dlq", "export", q, "--format", "csv", "--type", "email.send", "--redis-url", REDIS.url());
         List<List<String>> rows = Csv.parse(csv.stdout());
         assertThat(rows.get(0))
                 .containsExactly("id", "type", "attempts", "diedAt", "lastError", "deadReason", "payload");
@@ -336,7 +323,9 @@ class DlqFilterIT {
                             spec.deadReason(),
                             Json.write(Json.read(spec.payload())));
         }
-        assertThat(DeadJobs.deadCount(redis, q)).as("export changes nothing").isEqualTo(82);
+        assertThat(DeadJobs.deadCount(REDIS.redis(), q))
+                .as("export changes nothing")
+                .isEqualTo(82);
     }
 
     /**
@@ -347,23 +336,23 @@ class DlqFilterIT {
     void requeueAllAndPurgeAllGetEveryJobPastStaleEntries() throws Exception {
         for (String verb : List.of("requeue", "purge")) {
             String q = "stale-" + verb;
-            List<String> ids = DeadJobs.seedMany(redis, q, 2_500);
-            TestRedis.raw(redis, j -> {
+            List<String> ids = DeadJobs.seedMany(REDIS.redis(), q, 2_500);
+            TestRedis.raw(REDIS.redis(), j -> {
                 for (int i = 0; i < 2_500; i += 7)
                     j.zadd(Keys.of(q).dead(), j.zscore(Keys.of(q).dead(), ids.get(i)), "gone-" + i);
                 return null;
             });
 
-            if (verb.equals("requeue")) Cli.ok("dlq", "requeue", q, "--all", "--redis-url", server.url());
-            else Cli.ok("dlq", "purge", q, "--all", "--yes", "--redis-url", server.url());
+            if (verb.equals("requeue")) Cli.ok("dlq", "requeue", q, "--all", "--redis-url", REDIS.url());
+            else Cli.ok("dlq", "purge", q, "--all", "--yes", "--redis-url", REDIS.url());
 
-            assertThat(DeadJobs.deadCount(redis, q))
+            assertThat(DeadJobs.deadCount(REDIS.redis(), q))
                     .as(verb + " --all leaves no dead job")
                     .isZero();
             if (verb.equals("requeue")) {
-                assertThat(DeadJobs.pending(redis, q)).hasSize(2_500).containsExactlyInAnyOrderElementsOf(ids);
+                assertThat(DeadJobs.pending(REDIS.redis(), q)).hasSize(2_500).containsExactlyInAnyOrderElementsOf(ids);
             } else {
-                assertThat(DeadJobs.field(redis, q, ids, "state")).containsOnlyNulls();
+                assertThat(DeadJobs.field(REDIS.redis(), q, ids, "state")).containsOnlyNulls();
             }
         }
     }
@@ -381,23 +370,23 @@ class DlqFilterIT {
                         "--max-attempts",
                         "3",
                         "--redis-url",
-                        server.url())
+                        REDIS.url())
                 .stdout()
                 .strip();
         Process worker = Cli.builder(
-                        List.of(), "worker", "--queues", q, "--metrics-port", "-1", "--redis-url", server.url())
+                        List.of(), "worker", "--queues", q, "--metrics-port", "-1", "--redis-url", REDIS.url())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         try {
             long deadline = System.currentTimeMillis() + 30_000;
-            while (!"DEAD".equals(DeadJobs.hash(redis, q, id).get("state")) && System.currentTimeMillis() < deadline)
-                Thread.sleep(100);
+            while (!"DEAD".equals(DeadJobs.hash(REDIS.redis(), q, id).get("state"))
+                    && System.currentTimeMillis() < deadline) Thread.sleep(100);
         } finally {
             worker.destroy();
             worker.waitFor();
         }
-        Map<String, String> real = DeadJobs.hash(redis, q, id);
+        Map<String, String> real = DeadJobs.hash(REDIS.redis(), q, id);
         assertThat(real).containsEntry("state", "DEAD");
         DeadJobs.Spec spec = new DeadJobs.Spec(
                 "x", "fail", "io.jobfleet.worker.NonRetryableException", "no such account", 1, 1, "{}");
@@ -412,6 +401,6 @@ class DlqFilterIT {
         List<String> seededNames = new ArrayList<>();
         seededError.fieldNames().forEachRemaining(seededNames::add);
         assertThat(seededNames).containsExactlyInAnyOrderElementsOf(realNames);
-        assertThat(DeadJobs.dead(redis, q)).containsExactly(id);
+        assertThat(DeadJobs.dead(REDIS.redis(), q)).containsExactly(id);
     }
 }

@@ -2,9 +2,8 @@ package io.jobfleet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.Keys;
-import io.jobfleet.common.internal.redis.TestRedis;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,9 +14,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /**
@@ -26,21 +24,14 @@ import picocli.CommandLine;
  * jobfleet writes, and the KEDA list is the pending list whose LLEN is {@code queues depth}.
  */
 class ObservabilityDocsIT {
+    /** The class's own server, its data kept across tests. */
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.ownServer().keepData();
+
     private static final Pattern INLINE_CODE = Pattern.compile("`([^`\n]+)`");
     private static final Pattern JOBFLEET = Pattern.compile("(?:^|\\s)(jobfleet\\s[^`|>#;&]*)");
     private static final Pattern KEY = Pattern.compile("jobfleet:(?:\\{[^}\\s]*}|[a-z])[^\\s\"'`]*");
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)#\\s]+\\.md)\\)");
-    static EmbeddedRedis server;
-
-    @BeforeAll
-    static void start() {
-        server = TestRedis.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void everyRunbookHasItsSectionsIsIndexedAndLinksResolve() {
@@ -121,12 +112,12 @@ class ObservabilityDocsIT {
     @Test
     void everyRedisCliLineRunsAndEveryKeyIsOneJobfleetWrites() throws Exception {
         String queue = "ingest";
-        String id = Cli.run(Map.of(), "enqueue", queue, "echo", "--redis-url", server.url())
+        String id = Cli.run(Map.of(), "enqueue", queue, "echo", "--redis-url", REDIS.url())
                 .stdout()
                 .strip();
         assertThat(id).matches("[0-9a-z]{20}");
-        Cli.run(Map.of(), "enqueue", queue, "echo", "--delay", "1h", "--redis-url", server.url());
-        Map<String, String> env = Map.of("JOBFLEET_REDIS_URL", server.url(), "Q", queue, "ID", id);
+        Cli.run(Map.of(), "enqueue", queue, "echo", "--delay", "1h", "--redis-url", REDIS.url());
+        Map<String, String> env = Map.of("JOBFLEET_REDIS_URL", REDIS.url(), "Q", queue, "ID", id);
         List<String> failures = new ArrayList<>();
         int ran = 0;
         Set<String> keys = new TreeSet<>();
@@ -194,14 +185,14 @@ class ObservabilityDocsIT {
         String queue = "scale";
         for (String[] extra : List.of(
                 new String[0], new String[0], new String[] {"--priority", "high"}, new String[] {"--delay", "1h"})) {
-            List<String> args = new ArrayList<>(List.of("enqueue", queue, "noop", "--redis-url", server.url()));
+            List<String> args = new ArrayList<>(List.of("enqueue", queue, "noop", "--redis-url", REDIS.url()));
             args.addAll(List.of(extra));
             assertThat(Cli.run(Map.of(), args.toArray(String[]::new)).exitCode())
                     .isZero();
         }
         String key = listName.group(1).replace("{default}", "{" + queue + "}");
-        String llen = ObsTools.ok("redis-cli", "-u", server.url(), "LLEN", key).strip();
-        Cli.Result depth = Cli.run(Map.of(), "queues", "depth", queue, "--redis-url", server.url());
+        String llen = ObsTools.ok("redis-cli", "-u", REDIS.url(), "LLEN", key).strip();
+        Cli.Result depth = Cli.run(Map.of(), "queues", "depth", queue, "--redis-url", REDIS.url());
         assertThat(depth.exitCode()).as(depth.stderr()).isZero();
         assertThat(llen).as("LLEN %s", key).isEqualTo("3");
         assertThat(depth.stdout().strip())

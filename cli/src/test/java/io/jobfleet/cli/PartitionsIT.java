@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.internal.job.ClaimedJob;
 import io.jobfleet.common.internal.job.Json;
-import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.internal.redis.Partitions;
 import io.jobfleet.common.internal.redis.QueueStore;
-import io.jobfleet.common.internal.redis.Redis;
-import io.jobfleet.common.internal.redis.TestRedis;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
@@ -20,9 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A partitioned queue through the real CLI process: declaring and refusing a shrink (exit 1),
@@ -30,30 +28,24 @@ import org.junit.jupiter.api.Test;
  * name, and the DLQ commands covering every partition.
  */
 class PartitionsIT {
-    static EmbeddedRedis server;
-    static Redis redis;
+    /** The class's own server, its data kept across tests. */
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.ownServer().keepData();
+
     static JobStore store;
     static Leases leases;
     static QueueStore queues;
 
     @BeforeAll
     static void start() {
-        server = TestRedis.start();
-        redis = TestRedis.connect(server);
-        store = new JobStore(redis, Retention.DEFAULT);
-        leases = new Leases(redis, Retention.DEFAULT);
-        queues = new QueueStore(redis);
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-        server.close();
+        store = new JobStore(REDIS.redis(), Retention.DEFAULT);
+        leases = new Leases(REDIS.redis(), Retention.DEFAULT);
+        queues = new QueueStore(REDIS.redis());
     }
 
     static Cli.Result run(String... args) throws Exception {
         List<String> withUrl = new ArrayList<>(List.of(args));
-        withUrl.addAll(List.of("--redis-url", server.url()));
+        withUrl.addAll(List.of("--redis-url", REDIS.url()));
         return Cli.run(Map.of("JOBFLEET_ACTOR", "ops@test"), withUrl.toArray(String[]::new));
     }
 
@@ -69,7 +61,7 @@ class PartitionsIT {
     void aPartitionedQueueIsOneQueueToEveryCommand() throws Exception {
         String q = "spread";
         assertThat(ok("queues", "partition", q, "3").stdout()).contains("1 -> 3 partitions");
-        Partitions.of(redis).refresh();
+        Partitions.of(REDIS.redis()).refresh();
         for (int i = 0; i < 12; i++) store.enqueue(NewJob.of(q, "noop", Json.read("{}")));
         ok("enqueue", q, "noop", "--payload", "{}");
 

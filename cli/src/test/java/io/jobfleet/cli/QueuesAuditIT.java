@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobfleet.common.internal.job.Json;
-import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.Keys;
-import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
@@ -17,37 +16,31 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * queues list|stats|depth|pause|resume, workers list and the audit log, run as processes and
  * checked against raw Redis; the redrive into another queue, the attempt reset and --rate.
  */
 class QueuesAuditIT {
+    /** The class's own server, its data kept across tests. */
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.ownServer().keepData();
+
     static final Map<String, String> ACTOR = Map.of("JOBFLEET_ACTOR", "alice@ops");
 
-    static EmbeddedRedis server;
-    static Redis redis;
     static JobStore store;
 
     @BeforeAll
     static void start() {
-        server = TestRedis.start();
-        redis = TestRedis.connect(server);
-        store = new JobStore(redis, Retention.DEFAULT);
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-        server.close();
+        store = new JobStore(REDIS.redis(), Retention.DEFAULT);
     }
 
     static Cli.Result ok(Map<String, String> env, String... args) throws Exception {
         List<String> withUrl = new ArrayList<>(List.of(args));
-        withUrl.addAll(List.of("--redis-url", server.url()));
+        withUrl.addAll(List.of("--redis-url", REDIS.url()));
         Cli.Result result = Cli.run(env, withUrl.toArray(String[]::new));
         assertThat(result.exitCode())
                 .as(String.join(" ", args) + ": " + result.stderr())
@@ -77,7 +70,8 @@ class QueuesAuditIT {
     }
 
     static boolean paused(String queue) {
-        return TestRedis.<Boolean>raw(redis, j -> j.exists(Keys.of(queue).paused()));
+        return TestRedis.<Boolean>raw(
+                REDIS.redis(), j -> j.exists(Keys.of(queue).paused()));
     }
 
     static String enqueue(String queue, String type, Duration delay) {
@@ -90,11 +84,11 @@ class QueuesAuditIT {
         String q = "depths";
         for (int i = 0; i < 7; i++) enqueue(q, "noop", null);
         enqueue(q, "noop", Duration.ofHours(1));
-        DeadJobs.seedMany(redis, q, 4);
+        DeadJobs.seedMany(REDIS.redis(), q, 4);
 
         Cli.Result depth = ok("queues", "depth", q);
         assertThat(depth.stdout())
-                .isEqualTo(TestRedis.raw(redis, j -> j.llen(Keys.of(q).pending())) + "\n");
+                .isEqualTo(TestRedis.raw(REDIS.redis(), j -> j.llen(Keys.of(q).pending())) + "\n");
         assertThat(depth.stdout()).isEqualTo("7\n");
         assertThat(ok("queues", "depth", "never-used").stdout()).isEqualTo("0\n");
 
@@ -125,8 +119,8 @@ class QueuesAuditIT {
     @Test
     void pauseAndResumeFlipTheFlagAndEveryMutationIsAudited() throws Exception {
         String q = "audited";
-        List<String> ids = DeadJobs.seedMany(redis, q, 10);
-        TestRedis.raw(redis, j -> j.hset(Keys.of(q).job(ids.get(0)), "type", "other"));
+        List<String> ids = DeadJobs.seedMany(REDIS.redis(), q, 10);
+        TestRedis.raw(REDIS.redis(), j -> j.hset(Keys.of(q).job(ids.get(0)), "type", "other"));
 
         ok(ACTOR, "queues", "pause", q);
         assertThat(paused(q)).isTrue();
@@ -178,7 +172,7 @@ class QueuesAuditIT {
     void redriveIntoAnotherQueueMovesEachJobExactlyOnceEvenWhenRunTwice() throws Exception {
         String from = "redrive-from";
         String to = "redrive-to";
-        List<String> ids = DeadJobs.seedMany(redis, from, 2_500);
+        List<String> ids = DeadJobs.seedMany(REDIS.redis(), from, 2_500);
         // a first run cut off between its two steps: 300 jobs already copied, not yet removed here
         List<NewJob> copied = new ArrayList<>();
         for (String id : ids.subList(0, 300))
@@ -188,18 +182,18 @@ class QueuesAuditIT {
         ok(ACTOR, "dlq", "requeue", from, "--all", "--to-queue", to);
         ok(ACTOR, "dlq", "requeue", from, "--all", "--to-queue", to);
 
-        List<String> pending = DeadJobs.pending(redis, to);
+        List<String> pending = DeadJobs.pending(REDIS.redis(), to);
         assertThat(pending).hasSize(2_500);
         assertThat(new HashSet<>(pending)).isEqualTo(new HashSet<>(ids));
-        assertThat(DeadJobs.field(redis, to, ids, "state")).containsOnly("QUEUED");
-        assertThat(DeadJobs.deadCount(redis, from)).isZero();
-        assertThat(DeadJobs.pending(redis, from)).isEmpty();
-        assertThat(DeadJobs.field(redis, from, ids, "state")).containsOnlyNulls();
-        JsonNode moved = DeadJobs.hash(redis, to, ids.get(2_000)).isEmpty()
+        assertThat(DeadJobs.field(REDIS.redis(), to, ids, "state")).containsOnly("QUEUED");
+        assertThat(DeadJobs.deadCount(REDIS.redis(), from)).isZero();
+        assertThat(DeadJobs.pending(REDIS.redis(), from)).isEmpty();
+        assertThat(DeadJobs.field(REDIS.redis(), from, ids, "state")).containsOnlyNulls();
+        JsonNode moved = DeadJobs.hash(REDIS.redis(), to, ids.get(2_000)).isEmpty()
                 ? null
-                : Json.read(DeadJobs.hash(redis, to, ids.get(2_000)).get("payload"));
+                : Json.read(DeadJobs.hash(REDIS.redis(), to, ids.get(2_000)).get("payload"));
         assertThat(moved).isEqualTo(Json.read("{\"account\":2000,\"note\":\"a payload, with \\\"quotes\\\"\"}"));
-        assertThat(TestRedis.hash(redis, Keys.of(from).stats())).containsEntry("redriven", "2500");
+        assertThat(TestRedis.hash(REDIS.redis(), Keys.of(from).stats())).containsEntry("redriven", "2500");
         JsonNode entry = audit(from).get(0);
         assertThat(entry.get("action").asText()).isEqualTo("requeue");
         assertThat(entry.get("queue").asText()).isEqualTo(from);
@@ -209,15 +203,18 @@ class QueuesAuditIT {
     @Test
     void resetAttemptsStartsTheJobsAgainFromZero() throws Exception {
         String q = "reset";
-        List<String> ids = DeadJobs.seedMany(redis, q, 6);
+        List<String> ids = DeadJobs.seedMany(REDIS.redis(), q, 6);
         ok("dlq", "requeue", q, ids.get(0), ids.get(1), ids.get(2), "--reset-attempts");
         ok("dlq", "requeue", q, ids.get(3), ids.get(4), ids.get(5));
 
-        assertThat(DeadJobs.field(redis, q, ids.subList(0, 3), "attempts")).containsOnly("0");
-        assertThat(DeadJobs.field(redis, q, ids.subList(0, 3), "expiries")).containsOnly("0");
-        assertThat(DeadJobs.field(redis, q, ids.subList(3, 6), "attempts")).containsOnly("3");
-        assertThat(DeadJobs.field(redis, q, ids, "state")).containsOnly("QUEUED");
-        assertThat(DeadJobs.field(redis, q, ids, "deadReason")).containsOnlyNulls();
+        assertThat(DeadJobs.field(REDIS.redis(), q, ids.subList(0, 3), "attempts"))
+                .containsOnly("0");
+        assertThat(DeadJobs.field(REDIS.redis(), q, ids.subList(0, 3), "expiries"))
+                .containsOnly("0");
+        assertThat(DeadJobs.field(REDIS.redis(), q, ids.subList(3, 6), "attempts"))
+                .containsOnly("3");
+        assertThat(DeadJobs.field(REDIS.redis(), q, ids, "state")).containsOnly("QUEUED");
+        assertThat(DeadJobs.field(REDIS.redis(), q, ids, "deadReason")).containsOnlyNulls();
         assertThat(audit(q).get(1).get("detail").get("resetAttempts").asBoolean())
                 .isTrue();
     }
@@ -226,7 +223,7 @@ class QueuesAuditIT {
     @Test
     void rateLimitsTheRedrive() throws Exception {
         String q = "paced";
-        DeadJobs.seedMany(redis, q, 600);
+        DeadJobs.seedMany(REDIS.redis(), q, 600);
         Cli.Result paced = ok("dlq", "requeue", q, "--all", "--rate", "300");
         String last = paced.stderr().strip().lines().reduce((a, b) -> b).orElseThrow();
         assertThat(last).startsWith("requeued 600/600 (100%)");
@@ -251,7 +248,7 @@ class QueuesAuditIT {
                         "--metrics-port",
                         "-1",
                         "--redis-url",
-                        server.url())
+                        REDIS.url())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
@@ -277,14 +274,14 @@ class QueuesAuditIT {
             ok("queues", "pause", q);
             String id = enqueue(q, "noop", null);
             Thread.sleep(3_000); // the claim script refuses while the flag is set; give the worker time to try
-            assertThat(DeadJobs.hash(redis, q, id)).containsEntry("state", "QUEUED");
+            assertThat(DeadJobs.hash(REDIS.redis(), q, id)).containsEntry("state", "QUEUED");
             assertThat(ok("queues", "depth", q).stdout()).isEqualTo("1\n");
 
             ok("queues", "resume", q);
             deadline = System.currentTimeMillis() + 20_000;
-            while (!"SUCCEEDED".equals(DeadJobs.hash(redis, q, id).get("state"))
+            while (!"SUCCEEDED".equals(DeadJobs.hash(REDIS.redis(), q, id).get("state"))
                     && System.currentTimeMillis() < deadline) Thread.sleep(100);
-            assertThat(DeadJobs.hash(redis, q, id)).containsEntry("state", "SUCCEEDED");
+            assertThat(DeadJobs.hash(REDIS.redis(), q, id)).containsEntry("state", "SUCCEEDED");
         } finally {
             worker.destroy();
             if (!worker.waitFor(30, TimeUnit.SECONDS)) worker.destroyForcibly();

@@ -12,11 +12,10 @@ import io.jobfleet.common.error.QueueFullException;
 import io.jobfleet.common.internal.job.ClaimedJob;
 import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.internal.redis.DeadLetters;
-import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.internal.redis.Partition;
 import io.jobfleet.common.internal.redis.Redis;
-import io.jobfleet.common.internal.redis.TestRedis;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import io.jobfleet.common.job.AttemptError;
 import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobRecord;
@@ -29,9 +28,9 @@ import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every operation of {@link JobfleetClient} against a real Redis. Jobs are run by hand with the
@@ -42,29 +41,24 @@ class JobfleetClientTest {
     private static final String Q = "client";
     private static final Duration LEASE = Duration.ofMinutes(1);
 
-    private EmbeddedRedis server;
+    /** The worker side's connection is the extension's; flushed before each test. */
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.topology();
+
     private Redis workerRedis;
     private Leases worker;
     private JobfleetClient client;
 
     @BeforeAll
-    void start() {
-        server = TestRedis.start();
-        workerRedis = TestRedis.connect(server);
+    void connectClient() {
+        workerRedis = REDIS.redis();
         worker = new Leases(workerRedis, Retention.DEFAULT);
-        client = JobfleetClient.connect(TestRedis.url(server));
+        client = JobfleetClient.connect(REDIS.url());
     }
 
     @AfterAll
-    void stop() {
+    void closeClient() {
         if (client != null) client.close();
-        if (workerRedis != null) workerRedis.close();
-        if (server != null) server.close();
-    }
-
-    @BeforeEach
-    void flush() {
-        TestRedis.flush(workerRedis);
     }
 
     @Test

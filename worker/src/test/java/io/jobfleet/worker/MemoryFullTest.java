@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobfleet.common.error.RedisOutOfMemoryException;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.worker.demo.NoopHandler;
@@ -14,13 +15,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** With Redis memory full, enqueue is refused with a clear error while workers keep claiming and acking. */
+@RedisServerExtension.Args({"--maxmemory", "3mb"})
 class MemoryFullTest extends WorkerTestBase {
     private static final String Q = "full";
-
-    @Override
-    protected String[] serverArgs() {
-        return new String[] {"--maxmemory", "3mb"};
-    }
 
     @Test
     void aWorkerDrainsAFullRedis() {

@@ -3,10 +3,9 @@ package io.jobfleet.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.jobfleet.common.internal.redis.EmbeddedRedis;
 import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.Redis;
-import io.jobfleet.common.internal.redis.TestRedis;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
@@ -15,28 +14,16 @@ import io.jobfleet.worker.demo.NoopHandler;
 import io.jobfleet.worker.demo.SleepHandler;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class WorkerSmokeTest {
-    static EmbeddedRedis server;
-    static Redis redis;
-
-    @BeforeAll
-    static void start() {
-        server = TestRedis.start();
-        redis = TestRedis.connect(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-        server.close();
-    }
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.topology();
 
     @Test
     void runsJobsRetriesAndDeadLetters() throws Exception {
+        Redis redis = REDIS.redis();
         JobStore store = new JobStore(redis, Retention.DEFAULT);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 200; i++) {

@@ -9,6 +9,7 @@ import io.jobfleet.common.internal.redis.Keys;
 import io.jobfleet.common.internal.redis.Leases;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
+import io.jobfleet.common.internal.redis.RedisServerExtension;
 import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.JobRecord;
@@ -18,18 +19,23 @@ import io.jobfleet.common.job.Retention;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One real redis-server per test class, flushed before each test; workers started through
+ * One real redis-server per test class ({@link #REDIS}; options from {@link RedisServerExtension.Args}),
+ * flushed before each test; workers started through
  * {@link #startWorker} get their own connection pool and are stopped after each test.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class WorkerTestBase {
+    /** The class's own server (never the topology's shared one), flushed before each test. */
+    @RegisterExtension
+    protected static final RedisServerExtension REDIS =
+            RedisServerExtension.ownServer().poolSize(64);
+
     protected EmbeddedRedis server;
     protected Redis redis;
     protected JobStore store;
@@ -38,26 +44,10 @@ abstract class WorkerTestBase {
     private final List<Worker> workers = new ArrayList<>();
     private final List<Redis> pools = new ArrayList<>();
 
-    /** redis-server options for this class's server. */
-    protected String[] serverArgs() {
-        return new String[0];
-    }
-
-    @BeforeAll
-    void startServer() {
-        server = TestRedis.start(serverArgs());
-        redis = Redis.connect(RedisSettings.fromUrl(server.url()).withPoolSize(64));
-    }
-
-    @AfterAll
-    void stopServer() {
-        if (redis != null) redis.close();
-        if (server != null) server.close();
-    }
-
     @BeforeEach
-    void cleanSlate() {
-        TestRedis.flush(redis);
+    void freshStores() {
+        server = REDIS.server();
+        redis = REDIS.redis();
         store = new JobStore(redis, Retention.DEFAULT);
         leases = new Leases(redis, Retention.DEFAULT);
         queues = new QueueStore(redis);

@@ -62,7 +62,7 @@ abstract class FaultTestBase {
         }
     }
 
-    /** Starts a worker JVM without waiting for it; {@code options} as {@link FaultWorker} takes them. */
+    /** Starts a worker JVM without waiting for it; {@code options} as {@link io.jobfleet.worker.testing.ChildWorkerMain} takes them. */
     private String[] withHistory(String... options) {
         String[] all = java.util.Arrays.copyOf(options, options.length + 2);
         all[options.length] = "--history";

@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@link WorkerProcess} in its own JVM (the current java binary and class path). Its output
+ * A worker JVM ({@link ChildWorkerMain}) of its own (the current java binary and class path). Its output
  * is kept for assertions and echoed with a prefix. {@link #kill()} is SIGKILL, {@link #terminate()}
  * SIGTERM, {@link #suspend()} / {@link #resume()} SIGSTOP / SIGCONT.
  */
@@ -46,17 +46,19 @@ public final class ChildWorker implements AutoCloseable {
 
     /** Starts the JVM without waiting: it may die (a crash job) before it says READY. */
     public static ChildWorker launch(String redisUrl, String id, String... options) {
-        return launch(WorkerProcess.class, redisUrl, id, options);
+        return launch(ChildWorkerMain.Standard.class, Map.of(), redisUrl, id, options);
     }
 
-    /** The same for another worker main class taking {@code --redis URL --id ID} first (the fault suite's FaultWorker). */
-    public static ChildWorker launch(Class<?> main, String redisUrl, String id, String... options) {
-        return launch(main, Map.of(), redisUrl, id, options);
-    }
-
-    /** The same with extra environment variables for the child (LD_PRELOAD and FAKETIME for a skewed clock, say). */
+    /**
+     * The same running another {@link ChildWorkerMain.Fleet} (the fault suite's), with extra environment
+     * variables for the child (LD_PRELOAD and FAKETIME for a skewed clock, say).
+     */
     public static ChildWorker launch(
-            Class<?> main, Map<String, String> env, String redisUrl, String id, String... options) {
+            Class<? extends ChildWorkerMain.Fleet> fleet,
+            Map<String, String> env,
+            String redisUrl,
+            String id,
+            String... options) {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 "-Xmx256m",
@@ -64,7 +66,9 @@ public final class ChildWorker implements AutoCloseable {
                 "-XX:TieredStopAtLevel=1",
                 "-cp",
                 System.getProperty("java.class.path"),
-                main.getName(),
+                ChildWorkerMain.class.getName(),
+                "--fleet",
+                fleet.getName(),
                 "--redis",
                 redisUrl,
                 "--id",

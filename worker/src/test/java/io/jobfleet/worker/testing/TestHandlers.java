@@ -9,7 +9,7 @@ import io.jobfleet.worker.demo.SleepHandler;
 import java.util.Map;
 
 /**
- * The handlers of the test fleet, the same in-process and in {@link WorkerProcess}. Each run
+ * The handlers of the test fleet, the same in-process and in a child JVM ({@link ChildWorkerMain}). Each run
  * of "record", "slow", "stubborn" and "crash" is logged in {@link Executions}.
  *
  * <ul>

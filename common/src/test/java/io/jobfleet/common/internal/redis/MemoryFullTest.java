@@ -24,13 +24,9 @@ import org.junit.jupiter.api.Test;
  * with a pop or a removal, which Redis allows when memory is full.
  */
 @Tag("single-server") // its own server: options, kill/restart; not run against Cluster or Sentinel
+@RedisServerExtension.Args({"--maxmemory", "2mb"})
 class MemoryFullTest extends RealRedisTest {
     private static final String FILLER = "x".repeat(2_000);
-
-    @Override
-    protected String[] serverArgs() {
-        return new String[] {"--maxmemory", "2mb"};
-    }
 
     private static NewJob big(int n) {
         return NewJob.of(

@@ -9,14 +9,13 @@ import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Base of the tests that talk to Redis: one real redis-server per test class (the embedded 6.2,
- * or {@code $JOBFLEET_TEST_REDIS}), flushed before every test, with fresh stores so no cached
+ * Base of the tests that talk to Redis: one real redis-server per test class ({@link #REDIS}: the
+ * embedded 6.2, or {@code $JOBFLEET_TEST_REDIS}), flushed before every test, with fresh stores so no cached
  * state (the registered-queue set) leaks between tests.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -27,6 +26,10 @@ public abstract class RealRedisTest {
 
     protected static final Duration LONG_LEASE = Duration.ofMinutes(5);
 
+    /** Flushed before every test; extra server options from {@link RedisServerExtension.Args}. */
+    @RegisterExtension
+    protected static final RedisServerExtension REDIS = RedisServerExtension.topology();
+
     protected EmbeddedRedis server;
     protected Redis redis;
     protected JobStore store;
@@ -34,30 +37,14 @@ public abstract class RealRedisTest {
     protected QueueStore queues;
     protected RawQueue raw;
 
-    /** Extra redis-server options for this class's server. */
-    protected String[] serverArgs() {
-        return new String[0];
-    }
-
     protected Retention retention() {
         return Retention.DEFAULT;
     }
 
-    @BeforeAll
-    void startServer() {
-        server = TestRedis.start(serverArgs());
-        redis = TestRedis.connect(server);
-    }
-
-    @AfterAll
-    void stopServer() {
-        if (redis != null) redis.close();
-        if (server != null) server.close();
-    }
-
     @BeforeEach
-    void freshRedis() {
-        TestRedis.flush(redis);
+    void freshStores() {
+        server = REDIS.server();
+        redis = REDIS.redis();
         store = new JobStore(redis, retention());
         leases = new Leases(redis, retention());
         queues = new QueueStore(redis);

@@ -21,12 +21,8 @@ import org.junit.jupiter.api.Test;
  * This runs every script, on watched jobs, on a server started with the option off.
  */
 @Tag("single-server") // its own server, started with an option
+@RedisServerExtension.Args({"--lua-replicate-commands", "no"})
 class ScriptReplicationTest extends RealRedisTest {
-
-    @Override
-    protected String[] serverArgs() {
-        return new String[] {"--lua-replicate-commands", "no"};
-    }
 
     @Test
     void everyScriptRunsWithScriptReplicationOff() {
