@@ -87,62 +87,12 @@ public record RedisSettings(
             throw new ConfigException(
                     "no Redis URL: pass --redis-url or set JOBFLEET_REDIS_URL (e.g. redis://localhost:6379)");
         }
-        URI uri;
-        try {
-            uri = new URI(url.trim());
-        } catch (URISyntaxException e) {
-            throw new ConfigException("Redis URL '" + redact(url) + "' is not a valid URL: " + e.getReason());
-        }
-        String scheme = uri.getScheme();
-        Topology topology;
-        boolean tls;
-        switch (scheme == null ? "" : scheme) {
-            case "redis", "rediss" -> topology = Topology.SINGLE;
-            case "redis-sentinel", "rediss-sentinel" -> topology = Topology.SENTINEL;
-            case "redis-cluster", "rediss-cluster" -> topology = Topology.CLUSTER;
-            default ->
-                throw new ConfigException("Redis URL '" + redact(url)
-                        + "' must start with redis:// or rediss:// (TLS), redis-sentinel:// or redis-cluster://");
-        }
-        tls = scheme.startsWith("rediss");
-        String authority = uri.getRawAuthority();
-        String user = null;
-        String password = null;
-        int at = authority == null ? -1 : authority.lastIndexOf('@');
-        if (at >= 0) {
-            String info = authority.substring(0, at);
-            authority = authority.substring(at + 1);
-            int colon = info.indexOf(':');
-            user = decode(colon < 0 ? info : info.substring(0, colon));
-            password = colon < 0 ? null : decode(info.substring(colon + 1));
-            if (user.isEmpty()) user = null; // redis://:password@host is the pre-ACL form
-            if (colon < 0) { // redis://password@host: a bare secret is a password, as redis-cli reads it
-                password = user;
-                user = null;
-            }
-        }
-        int defaultPort = topology == Topology.SENTINEL ? DEFAULT_SENTINEL_PORT : DEFAULT_PORT;
-        List<Node> nodes = new ArrayList<>();
-        if (authority != null && !authority.isEmpty()) {
-            for (String part : authority.split(",", -1)) nodes.add(node(part, defaultPort, url));
-        }
-        if (nodes.isEmpty()) {
-            throw new ConfigException("Redis URL '" + redact(url) + "' has no host");
-        }
-        if (topology == Topology.SINGLE && nodes.size() > 1) {
-            throw new ConfigException("Redis URL '" + redact(url) + "' names " + nodes.size()
-                    + " hosts: use redis-sentinel://...#master or redis-cluster:// for several");
-        }
-        int database = 0;
-        String path = uri.getPath();
-        if (path != null && path.length() > 1) {
-            try {
-                database = Integer.parseInt(path.substring(1));
-            } catch (NumberFormatException e) {
-                throw new ConfigException("Redis URL '" + redact(url) + "' has database '" + path.substring(1)
-                        + "': it must be a number");
-            }
-        }
+        URI uri = parseUri(url);
+        Topology topology = topology(uri.getScheme(), url);
+        boolean tls = uri.getScheme().startsWith("rediss");
+        Credentials credentials = Credentials.of(uri.getRawAuthority());
+        List<Node> nodes = nodes(credentials.hosts(), topology, url);
+        int database = database(uri.getPath(), url);
         String master = uri.getFragment();
         if (topology != Topology.SENTINEL && master != null) {
             throw new ConfigException(
@@ -156,14 +106,78 @@ public record RedisSettings(
                 topology,
                 nodes,
                 master,
-                user,
-                password,
+                credentials.user(),
+                credentials.password(),
                 database,
                 tls,
                 DEFAULT_POOL_SIZE,
                 DEFAULT_CONNECT_TIMEOUT,
                 DEFAULT_SOCKET_TIMEOUT,
                 "jobfleet");
+    }
+
+    private static URI parseUri(String url) {
+        try {
+            return new URI(url.trim());
+        } catch (URISyntaxException e) {
+            throw new ConfigException("Redis URL '" + redact(url) + "' is not a valid URL: " + e.getReason());
+        }
+    }
+
+    private static Topology topology(String scheme, String url) {
+        return switch (scheme == null ? "" : scheme) {
+            case "redis", "rediss" -> Topology.SINGLE;
+            case "redis-sentinel", "rediss-sentinel" -> Topology.SENTINEL;
+            case "redis-cluster", "rediss-cluster" -> Topology.CLUSTER;
+            default ->
+                throw new ConfigException("Redis URL '" + redact(url)
+                        + "' must start with redis:// or rediss:// (TLS), redis-sentinel:// or redis-cluster://");
+        };
+    }
+
+    /** The user and password before '@' in a URL's authority, and the hosts after it. */
+    private record Credentials(String user, String password, String hosts) {
+        static Credentials of(String authority) {
+            int at = authority == null ? -1 : authority.lastIndexOf('@');
+            if (at < 0) return new Credentials(null, null, authority);
+            String info = authority.substring(0, at);
+            String hosts = authority.substring(at + 1);
+            int colon = info.indexOf(':');
+            if (colon < 0) { // redis://password@host: a bare secret is a password, as redis-cli reads it
+                String secret = decode(info);
+                return new Credentials(null, secret.isEmpty() ? null : secret, hosts);
+            }
+            String user = decode(info.substring(0, colon));
+            String password = decode(info.substring(colon + 1));
+            // redis://:password@host is the pre-ACL form
+            return new Credentials(user.isEmpty() ? null : user, password, hosts);
+        }
+    }
+
+    private static List<Node> nodes(String hosts, Topology topology, String url) {
+        int defaultPort = topology == Topology.SENTINEL ? DEFAULT_SENTINEL_PORT : DEFAULT_PORT;
+        List<Node> nodes = new ArrayList<>();
+        if (hosts != null && !hosts.isEmpty()) {
+            for (String part : hosts.split(",", -1)) nodes.add(node(part, defaultPort, url));
+        }
+        if (nodes.isEmpty()) {
+            throw new ConfigException("Redis URL '" + redact(url) + "' has no host");
+        }
+        if (topology == Topology.SINGLE && nodes.size() > 1) {
+            throw new ConfigException("Redis URL '" + redact(url) + "' names " + nodes.size()
+                    + " hosts: use redis-sentinel://...#master or redis-cluster:// for several");
+        }
+        return nodes;
+    }
+
+    private static int database(String path, String url) {
+        if (path == null || path.length() <= 1) return 0;
+        try {
+            return Integer.parseInt(path.substring(1));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(
+                    "Redis URL '" + redact(url) + "' has database '" + path.substring(1) + "': it must be a number");
+        }
     }
 
     private static Node node(String text, int defaultPort, String url) {
