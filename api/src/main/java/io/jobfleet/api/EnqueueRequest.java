@@ -142,48 +142,57 @@ record EnqueueRequest(
                     .withMaxAttempts(maxAttempts)
                     .withTrace(requestId, traceparent)
                     .withSubmitter(submitter);
-            if (priority != null && !priority.equals("normal")) {
-                if (!priority.equals("high")) {
-                    throw ApiError.badRequest("field 'priority' must be 'high' or 'normal', got '" + priority
-                            + "' (for low priority, use a queue with a lower weight)");
-                }
-                job = job.withHighPriority(true);
-            }
-            if (delaySeconds != null && runAt != null)
-                throw ApiError.badRequest("give delaySeconds or runAt, not both");
-            if (delaySeconds != null) {
-                if (delaySeconds < 0)
-                    throw ApiError.badRequest("field 'delaySeconds' must not be negative, got " + delaySeconds);
-                if (delaySeconds > config.maxRunAhead().toSeconds()) {
-                    throw ApiError.badRequest("field 'delaySeconds' is more than "
-                            + config.maxRunAhead().toDays() + " days ahead");
-                }
-                job = job.withDelay(Duration.ofSeconds(delaySeconds));
-            }
-            if (runAt != null) {
-                Instant at;
-                try {
-                    at = Instant.parse(runAt);
-                } catch (DateTimeParseException e) {
-                    throw ApiError.badRequest(
-                            "field 'runAt' must be an ISO-8601 instant such as 2026-01-01T09:00:00Z, got '" + runAt
-                                    + "'");
-                }
-                if (at.isAfter(Instant.now().plus(config.maxRunAhead()))) {
-                    throw ApiError.badRequest(
-                            "field 'runAt' is more than " + config.maxRunAhead().toDays() + " days ahead");
-                }
-                job = job.withRunAt(at);
-            }
-            if (timeoutSeconds != null) {
-                if (timeoutSeconds <= 0 || timeoutSeconds > Duration.ofDays(7).toSeconds()) {
-                    throw ApiError.badRequest("field 'timeoutSeconds' must be 1..604800, got " + timeoutSeconds);
-                }
-                job = job.withTimeout(Duration.ofSeconds(timeoutSeconds));
-            }
-            return job;
+            job = withPriority(job);
+            job = withSchedule(job, config);
+            return withTimeout(job);
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }
+    }
+
+    private NewJob withPriority(NewJob job) {
+        if (priority == null || priority.equals("normal")) return job;
+        if (!priority.equals("high")) {
+            throw ApiError.badRequest("field 'priority' must be 'high' or 'normal', got '" + priority
+                    + "' (for low priority, use a queue with a lower weight)");
+        }
+        return job.withHighPriority(true);
+    }
+
+    /** When the job may first run: now, after {@code delaySeconds}, or at {@code runAt}. */
+    private NewJob withSchedule(NewJob job, ApiConfig config) {
+        if (delaySeconds != null && runAt != null) throw ApiError.badRequest("give delaySeconds or runAt, not both");
+        if (delaySeconds != null) {
+            if (delaySeconds < 0)
+                throw ApiError.badRequest("field 'delaySeconds' must not be negative, got " + delaySeconds);
+            if (delaySeconds > config.maxRunAhead().toSeconds()) {
+                throw ApiError.badRequest("field 'delaySeconds' is more than "
+                        + config.maxRunAhead().toDays() + " days ahead");
+            }
+            return job.withDelay(Duration.ofSeconds(delaySeconds));
+        }
+        if (runAt != null) {
+            Instant at;
+            try {
+                at = Instant.parse(runAt);
+            } catch (DateTimeParseException e) {
+                throw ApiError.badRequest(
+                        "field 'runAt' must be an ISO-8601 instant such as 2026-01-01T09:00:00Z, got '" + runAt + "'");
+            }
+            if (at.isAfter(Instant.now().plus(config.maxRunAhead()))) {
+                throw ApiError.badRequest(
+                        "field 'runAt' is more than " + config.maxRunAhead().toDays() + " days ahead");
+            }
+            return job.withRunAt(at);
+        }
+        return job;
+    }
+
+    private NewJob withTimeout(NewJob job) {
+        if (timeoutSeconds == null) return job;
+        if (timeoutSeconds <= 0 || timeoutSeconds > Duration.ofDays(7).toSeconds()) {
+            throw ApiError.badRequest("field 'timeoutSeconds' must be 1..604800, got " + timeoutSeconds);
+        }
+        return job.withTimeout(Duration.ofSeconds(timeoutSeconds));
     }
 }

@@ -101,30 +101,14 @@ final class JobEvents {
             while (!client.terminated() && !closing) {
                 List<EventStore.Event> batch = events.after(queue, id, last, 100);
                 for (EventStore.Event event : batch) {
-                    Map<String, Object> fields = new LinkedHashMap<>(event.fields());
-                    String type = (String) fields.remove("type");
-                    for (String number : List.of("attempt", "at", "runAt")) {
-                        if (fields.get(number) instanceof String v) fields.put(number, Long.parseLong(v));
-                    }
-                    String data = "progress".equals(type) ? (String) fields.get("progress") : Json.write(fields);
-                    client.sendEvent(type, data, event.id());
+                    boolean ended = send(client, event);
                     last = event.id();
                     lastSent = System.currentTimeMillis();
-                    if ("state".equals(type) && FINAL.contains(fields.get("state"))) return;
+                    if (ended) return;
                 }
                 long nowMs = System.currentTimeMillis();
                 if (nowMs - lastPosition >= POSITION_EVERY_MS) {
-                    EventStore.Position position = events.position(queue, id).orElse(null);
-                    if (position != null) {
-                        // beyond the scan the count is a lower bound: {"position":10000,"atLeast":true}
-                        client.sendEvent(
-                                "position",
-                                Json.write(
-                                        position.atLeast()
-                                                ? Map.of("position", position.ahead(), "atLeast", true)
-                                                : Map.of("position", position.ahead())));
-                        lastSent = nowMs;
-                    }
+                    if (sendPosition(client, queue, id)) lastSent = nowMs;
                     lastPosition = nowMs;
                 }
                 if (nowMs - lastSent >= KEEP_ALIVE_MS) {
@@ -141,6 +125,32 @@ final class JobEvents {
             client.close();
             open.decrementAndGet();
         }
+    }
+
+    /** Sends one event of the job's stream; true when it is a final state, which ends the stream. */
+    private static boolean send(SseClient client, EventStore.Event event) {
+        Map<String, Object> fields = new LinkedHashMap<>(event.fields());
+        String type = (String) fields.remove("type");
+        for (String number : List.of("attempt", "at", "runAt")) {
+            if (fields.get(number) instanceof String v) fields.put(number, Long.parseLong(v));
+        }
+        String data = "progress".equals(type) ? (String) fields.get("progress") : Json.write(fields);
+        client.sendEvent(type, data, event.id());
+        return "state".equals(type) && FINAL.contains(fields.get("state"));
+    }
+
+    /** Sends the job's place in the queue while it waits; false (nothing sent) when it does not. */
+    private boolean sendPosition(SseClient client, String queue, String id) {
+        EventStore.Position position = events.position(queue, id).orElse(null);
+        if (position == null) return false;
+        // beyond the scan the count is a lower bound: {"position":10000,"atLeast":true}
+        client.sendEvent(
+                "position",
+                Json.write(
+                        position.atLeast()
+                                ? Map.of("position", position.ahead(), "atLeast", true)
+                                : Map.of("position", position.ahead())));
+        return true;
     }
 
     private static Map<String, Object> snapshot(JobRecord record) {

@@ -83,6 +83,23 @@ final class JobRoutes {
 
     private void enqueueBatch(Context ctx) {
         String queue = queue(ctx);
+        List<NewJob> jobs = batchJobs(ctx, queue);
+        List<EnqueueResult> results = guard.call(() -> store.enqueue(jobs, config.maxPending(queue)));
+        List<Map<String, Object>> items = new ArrayList<>(results.size());
+        int created = 0;
+        int notEnqueued = 0;
+        for (EnqueueResult result : results) {
+            if (result.status() == EnqueueResult.Status.CREATED) created++;
+            if (result.status() == EnqueueResult.Status.NOT_ENQUEUED) notEnqueued++;
+            items.add(batchItem(result));
+        }
+        metrics.enqueued.labelValues(queue).inc(created);
+        Responses.send(
+                ctx, 200, Map.of("queue", queue, "created", created, "notEnqueued", notEnqueued, "results", items));
+    }
+
+    /** The batch's jobs, each validated before any goes to Redis; a bad one refuses them all. */
+    private List<NewJob> batchJobs(Context ctx, String queue) {
         if (ctx.header("Idempotency-Key") != null) {
             throw ApiError.badRequest(
                     "a batch takes an idempotencyKey per job in the body, not the Idempotency-Key header");
@@ -106,47 +123,38 @@ final class JobRoutes {
                 throw ApiError.badRequest("jobs[" + i + "]: " + e.getMessage() + " (nothing was enqueued)");
             }
         }
-        List<EnqueueResult> results = guard.call(() -> store.enqueue(jobs, config.maxPending(queue)));
-        List<Map<String, Object>> items = new ArrayList<>(results.size());
-        int created = 0;
-        int notEnqueued = 0;
-        for (EnqueueResult result : results) {
-            Map<String, Object> item = new LinkedHashMap<>();
-            if (result.id() != null) item.put("id", result.id());
-            switch (result.status()) {
-                case CREATED -> {
-                    item.put("status", 201);
-                    created++;
-                }
-                case REPLAYED -> item.put("status", 200);
-                case CONFLICT -> {
-                    item.put("status", 409);
-                    item.put(
-                            "error",
-                            Map.of(
-                                    "code",
-                                    "idempotency_conflict",
-                                    "message",
-                                    "idempotency key already used for job '" + result.id()
-                                            + "' with a different payload"));
-                }
-                case NOT_ENQUEUED -> { // its partition refused it; the others' jobs went in
-                    notEnqueued++;
-                    item.put("status", result.error() instanceof QueueFullException ? 429 : 503);
-                    item.put(
-                            "error",
-                            Map.of(
-                                    "code",
-                                    result.error().code(),
-                                    "message",
-                                    result.error().getMessage()));
-                }
+        return jobs;
+    }
+
+    /** One job's line in a batch answer: its id if it has one, its status, and the error if any. */
+    private static Map<String, Object> batchItem(EnqueueResult result) {
+        Map<String, Object> item = new LinkedHashMap<>();
+        if (result.id() != null) item.put("id", result.id());
+        switch (result.status()) {
+            case CREATED -> item.put("status", 201);
+            case REPLAYED -> item.put("status", 200);
+            case CONFLICT -> {
+                item.put("status", 409);
+                item.put(
+                        "error",
+                        Map.of(
+                                "code",
+                                "idempotency_conflict",
+                                "message",
+                                "idempotency key already used for job '" + result.id() + "' with a different payload"));
             }
-            items.add(item);
+            case NOT_ENQUEUED -> { // its partition refused it; the others' jobs went in
+                item.put("status", result.error() instanceof QueueFullException ? 429 : 503);
+                item.put(
+                        "error",
+                        Map.of(
+                                "code",
+                                result.error().code(),
+                                "message",
+                                result.error().getMessage()));
+            }
         }
-        metrics.enqueued.labelValues(queue).inc(created);
-        Responses.send(
-                ctx, 200, Map.of("queue", queue, "created", created, "notEnqueued", notEnqueued, "results", items));
+        return item;
     }
 
     private void show(Context ctx) {
