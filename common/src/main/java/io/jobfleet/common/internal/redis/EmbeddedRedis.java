@@ -116,6 +116,15 @@ public final class EmbeddedRedis implements AutoCloseable {
     }
 
     private void launch() throws IOException {
+        Path log = dir.resolve("redis.log");
+        process = new ProcessBuilder(command())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        awaitPing(log);
+    }
+
+    private List<String> command() {
         List<String> command = new ArrayList<>();
         // its own session, so a Ctrl-C meant for our JVM does not kill Redis before we shut down in order
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) command.add("/usr/bin/setsid");
@@ -138,11 +147,11 @@ public final class EmbeddedRedis implements AutoCloseable {
                 "--daemonize",
                 "no"));
         command.addAll(extraArgs);
-        Path log = dir.resolve("redis.log");
-        process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+        return command;
+    }
+
+    /** Waits up to 20 s for the started server to answer PING; fails with its log if it exits or stays silent. */
+    private void awaitPing(Path log) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {

@@ -68,6 +68,11 @@ final class Enqueue {
                 left = List.of();
             }
         }
+        return answer(queue, results);
+    }
+
+    /** The results when some job went in (registering the queue if one was created), else the first error. */
+    private List<EnqueueResult> answer(String queue, EnqueueResult[] results) {
         JobfleetException firstError = null;
         boolean wentIn = false;
         boolean created = false;
