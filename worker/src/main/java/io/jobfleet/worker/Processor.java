@@ -90,11 +90,7 @@ final class Processor {
 
     private void execute(RunningJob run) {
         ClaimedJob job = run.job;
-        if (job.record().startedAt() > 0 && job.record().enqueuedAt() > 0) {
-            metrics.wait
-                    .labelValues(job.logicalQueue())
-                    .observe(Math.max(0, job.record().startedAt() - job.record().enqueuedAt()) / 1000.0);
-        }
+        observeWait(job);
         run.putLogContext();
         try {
             JobHandler handler = handlers.get(job.record().type());
@@ -115,31 +111,7 @@ final class Processor {
                 return;
             }
             run.breaker = breaker;
-            long timeoutMs = job.record().timeoutMs() > 0
-                    ? job.record().timeoutMs()
-                    : config.policy(job.logicalQueue()).timeout().toMillis();
-            run.timeoutMs = timeoutMs;
-            run.deadlineNanos = System.nanoTime() + timeoutMs * 1_000_000; // checked by checkTimeouts()
-            Object result = null;
-            Throwable error = null;
-            long started = System.nanoTime();
-            try {
-                result = handler.handle(run.ctx);
-            } catch (Throwable t) {
-                error = t;
-            }
-            run.deadlineNanos = Long.MAX_VALUE;
-            metrics.duration
-                    .labelValues(job.logicalQueue(), job.record().type())
-                    .observe((System.nanoTime() - started) / 1e9);
-            Thread.interrupted(); // an interrupt meant for the handler must not hit the recording below
-            if (run.timedOut) error = new JobTimeoutException(job.id(), timeoutMs);
-            recordBreaker(run, error);
-            if (error == null) {
-                if (run.settle()) outcomes.succeeded(run, result);
-            } else {
-                recordFailure(run, error);
-            }
+            runHandler(run, handler);
         } catch (RuntimeException e) {
             // never leave the run here with its lease renewed for ever: record it as a failed attempt
             log.error("unexpected error running job {}; recording it as a failed attempt", job.id(), e);
@@ -147,6 +119,44 @@ final class Processor {
         } finally {
             recordBreaker(run, null); // a permission nobody recorded (an unexpected error) is given back
             MDC.clear();
+        }
+    }
+
+    private void observeWait(ClaimedJob job) {
+        if (job.record().startedAt() > 0 && job.record().enqueuedAt() > 0) {
+            metrics.wait
+                    .labelValues(job.logicalQueue())
+                    .observe(Math.max(0, job.record().startedAt() - job.record().enqueuedAt()) / 1000.0);
+        }
+    }
+
+    /** Runs the handler under the job's timeout, then records what it came to. */
+    private void runHandler(RunningJob run, JobHandler handler) {
+        ClaimedJob job = run.job;
+        long timeoutMs = job.record().timeoutMs() > 0
+                ? job.record().timeoutMs()
+                : config.policy(job.logicalQueue()).timeout().toMillis();
+        run.timeoutMs = timeoutMs;
+        run.deadlineNanos = System.nanoTime() + timeoutMs * 1_000_000; // checked by checkTimeouts()
+        Object result = null;
+        Throwable error = null;
+        long started = System.nanoTime();
+        try {
+            result = handler.handle(run.ctx);
+        } catch (Throwable t) {
+            error = t;
+        }
+        run.deadlineNanos = Long.MAX_VALUE;
+        metrics.duration
+                .labelValues(job.logicalQueue(), job.record().type())
+                .observe((System.nanoTime() - started) / 1e9);
+        Thread.interrupted(); // an interrupt meant for the handler must not hit the recording below
+        if (run.timedOut) error = new JobTimeoutException(job.id(), timeoutMs);
+        recordBreaker(run, error);
+        if (error == null) {
+            if (run.settle()) outcomes.succeeded(run, result);
+        } else {
+            recordFailure(run, error);
         }
     }
 
