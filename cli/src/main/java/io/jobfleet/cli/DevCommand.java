@@ -88,14 +88,7 @@ final class DevCommand implements Callable<Integer> {
         }
         try (Redis connection =
                 Redis.connect(RedisSettings.fromUrl(url).withPoolSize(16).withClientName("jobfleet-dev"))) {
-            WorkerConfig config = WorkerConfig.builder()
-                    .queues(QUEUE)
-                    .concurrency(concurrency)
-                    .defaultPolicy(new QueuePolicy(new RetryPolicy(500, 2, 10_000, 3), QueuePolicy.DEFAULT_TIMEOUT))
-                    .shutdownGrace(java.time.Duration.ofSeconds(5))
-                    .build();
-            Worker worker =
-                    new Worker(connection, config, Handlers.discover(getClass().getClassLoader()));
+            Worker worker = newWorker(connection);
             CountDownLatch stopped = new CountDownLatch(1);
             EmbeddedRedis server = embedded;
             Runtime.getRuntime()
@@ -108,24 +101,11 @@ final class DevCommand implements Callable<Integer> {
                             },
                             "jobfleet-shutdown"));
             worker.start();
-            ApiServer api = new ApiServer(
-                            connection,
-                            ApiConfig.openForDev()
-                                    .withAddress("127.0.0.1", apiPort)
-                                    .withRedaction(io.jobfleet.common.internal.job.Redaction.parse(
-                                            System.getenv("JOBFLEET_REDACT_FIELDS"))))
-                    .start();
+            ApiServer api = startApi(connection);
             apiServer = api;
-            String base = "http://127.0.0.1:" + api.port();
             MetricsServer metrics =
                     MetricsServer.start(metricsPort, worker.metrics().registry());
-            System.out.println("worker " + worker.id() + " on queue '" + QUEUE + "' with concurrency " + concurrency);
-            System.out.println("API " + base + " (no authentication: dev mode); API metrics " + base + "/metrics"
-                    + metrics.describe().replace("; metrics on", ", worker metrics"));
-            System.out.println("try:   curl -s -X POST " + base + "/v1/queues/" + QUEUE
-                    + "/jobs -H 'Content-Type: application/json'"
-                    + " -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}'");
-            System.out.println("       JOBFLEET_REDIS_URL=" + url + " bin/jobfleet job show " + QUEUE + " <id>");
+            printHowTo(worker, "http://127.0.0.1:" + api.port(), metrics, url);
             if (demoJobs > 0) runDemo(new JobStore(connection, Retention.DEFAULT), url);
             System.out.println("jobfleet dev is running; Ctrl-C stops it");
             stopped.await();
@@ -133,11 +113,65 @@ final class DevCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    private Worker newWorker(Redis connection) {
+        WorkerConfig config = WorkerConfig.builder()
+                .queues(QUEUE)
+                .concurrency(concurrency)
+                .defaultPolicy(new QueuePolicy(new RetryPolicy(500, 2, 10_000, 3), QueuePolicy.DEFAULT_TIMEOUT))
+                .shutdownGrace(java.time.Duration.ofSeconds(5))
+                .build();
+        return new Worker(connection, config, Handlers.discover(getClass().getClassLoader()));
+    }
+
+    private ApiServer startApi(Redis connection) {
+        return new ApiServer(
+                        connection,
+                        ApiConfig.openForDev()
+                                .withAddress("127.0.0.1", apiPort)
+                                .withRedaction(io.jobfleet.common.internal.job.Redaction.parse(
+                                        System.getenv("JOBFLEET_REDACT_FIELDS"))))
+                .start();
+    }
+
+    /** What runs where, and a first command to try. */
+    private void printHowTo(Worker worker, String base, MetricsServer metrics, String url) {
+        System.out.println("worker " + worker.id() + " on queue '" + QUEUE + "' with concurrency " + concurrency);
+        System.out.println("API " + base + " (no authentication: dev mode); API metrics " + base + "/metrics"
+                + metrics.describe().replace("; metrics on", ", worker metrics"));
+        System.out.println("try:   curl -s -X POST " + base + "/v1/queues/" + QUEUE
+                + "/jobs -H 'Content-Type: application/json'"
+                + " -d '{\"type\":\"echo\",\"payload\":{\"hello\":\"world\"}}'");
+        System.out.println("       JOBFLEET_REDIS_URL=" + url + " bin/jobfleet job show " + QUEUE + " <id>");
+    }
+
     /** Enqueues a mix of demo jobs and reports when every one has reached a final state. */
     private void runDemo(JobStore store, String url) throws InterruptedException {
+        List<String> ids =
+                store.enqueue(demoJobs(demoJobs), 0).stream().map(r -> r.id()).toList();
+        System.out.println(
+                "demo: enqueued " + ids.size() + " jobs (noop, echo, sleep, fail once then succeed, one dead)");
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            Tally tally = Tally.of(store, ids);
+            if (tally.succeeded() + tally.dead() == ids.size()) {
+                System.out.println("demo: all " + ids.size() + " jobs finished: " + tally.succeeded() + " succeeded ("
+                        + tally.retried() + " after a retry), " + tally.dead() + " dead");
+                if (tally.deadId() != null) {
+                    System.out.println("see the dead one: JOBFLEET_REDIS_URL=" + url + " bin/jobfleet job show " + QUEUE
+                            + " " + tally.deadId());
+                }
+                return;
+            }
+            Thread.sleep(200);
+        }
+        System.out.println("demo: not every job finished within 120 s; check the log above");
+    }
+
+    /** {@code count} demo jobs cycling through the demo handlers; the fifth goes straight to the DLQ. */
+    private static List<NewJob> demoJobs(int count) {
         List<NewJob> jobs = new ArrayList<>();
         JsonNodeFactory json = JsonNodeFactory.instance;
-        for (int i = 0; i < demoJobs; i++) {
+        for (int i = 0; i < count; i++) {
             ObjectNode payload = json.objectNode();
             String type;
             switch (i % 5) {
@@ -158,7 +192,7 @@ final class DevCommand implements Callable<Integer> {
             }
             jobs.add(NewJob.of(QUEUE, type, payload));
         }
-        if (demoJobs >= 5) {
+        if (count >= 5) {
             jobs.set(
                     4,
                     NewJob.of(
@@ -168,11 +202,12 @@ final class DevCommand implements Callable<Integer> {
                                     .put("nonRetryable", true)
                                     .put("message", "demo: a job that goes straight to the dead-letter queue")));
         }
-        List<String> ids = store.enqueue(jobs, 0).stream().map(r -> r.id()).toList();
-        System.out.println(
-                "demo: enqueued " + ids.size() + " jobs (noop, echo, sleep, fail once then succeed, one dead)");
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < deadline) {
+        return jobs;
+    }
+
+    /** Where the demo jobs stand: how many succeeded (and of those, after a retry), how many are dead. */
+    private record Tally(int succeeded, int retried, int dead, String deadId) {
+        static Tally of(JobStore store, List<String> ids) {
             int succeeded = 0;
             int dead = 0;
             int retried = 0;
@@ -188,17 +223,7 @@ final class DevCommand implements Callable<Integer> {
                     deadId = id;
                 }
             }
-            if (succeeded + dead == ids.size()) {
-                System.out.println("demo: all " + ids.size() + " jobs finished: " + succeeded + " succeeded (" + retried
-                        + " after a retry), " + dead + " dead");
-                if (deadId != null) {
-                    System.out.println("see the dead one: JOBFLEET_REDIS_URL=" + url + " bin/jobfleet job show " + QUEUE
-                            + " " + deadId);
-                }
-                return;
-            }
-            Thread.sleep(200);
+            return new Tally(succeeded, retried, dead, deadId);
         }
-        System.out.println("demo: not every job finished within 120 s; check the log above");
     }
 }

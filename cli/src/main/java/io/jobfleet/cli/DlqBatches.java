@@ -72,20 +72,50 @@ final class DlqBatches {
         Progress progress = new Progress(
                 dryRun ? "would be " + verb + ":" : verb, selection.filter().isAll() ? total : 0);
         int batchSize = rate == null ? DlqCommand.BATCH : Math.max(1, Math.min(DlqCommand.BATCH, rate / 4 + 1));
-        long done = 0;
-        long started = System.nanoTime();
+        Walk walk = new Walk(dead, queue, batchSize, rate, mover, progress);
         if (selection.ids() != null) {
-            for (int i = 0; i < selection.ids().size(); i += batchSize) {
-                List<String> batch =
-                        selection.ids().subList(i, Math.min(selection.ids().size(), i + batchSize));
+            walk.byIds(selection.ids(), dryRun);
+        } else if (selection.filter().isAll() && !dryRun) {
+            walk.everything();
+        } else {
+            walk.byFilter(selection.filter(), dryRun);
+        }
+        progress.finish(walk.done);
+        return walk.done;
+    }
+
+    /** One walk over a queue's dead set: what it has moved so far, paced and reported after each batch. */
+    private static final class Walk {
+        private final DeadLetters dead;
+        private final String queue;
+        private final int batchSize;
+        private final Integer rate;
+        private final Mover mover;
+        private final Progress progress;
+        private final long started = System.nanoTime();
+        private long done;
+
+        Walk(DeadLetters dead, String queue, int batchSize, Integer rate, Mover mover, Progress progress) {
+            this.dead = dead;
+            this.queue = queue;
+            this.batchSize = batchSize;
+            this.rate = rate;
+            this.mover = mover;
+            this.progress = progress;
+        }
+
+        void byIds(List<String> ids, boolean dryRun) {
+            for (int i = 0; i < ids.size(); i += batchSize) {
+                List<String> batch = ids.subList(i, Math.min(ids.size(), i + batchSize));
                 done += dryRun ? batch.size() : mover.apply(batch);
                 if (dryRun) batch.forEach(id -> System.out.println(id));
-                pace(rate, done, started);
-                progress.update(done);
+                batchDone();
             }
-        } else if (selection.filter().isAll() && !dryRun) {
-            long offset = 0; // everything: walk ids only; moved ones leave the set, so the offset only counts jobs that
-            // stayed
+        }
+
+        /** Everything: walks ids only; moved ones leave the set, so the offset only counts jobs that stayed. */
+        void everything() {
+            long offset = 0;
             while (true) {
                 List<String> batch = dead.ids(queue, offset, batchSize);
                 if (batch.isEmpty()) break;
@@ -93,13 +123,14 @@ final class DlqBatches {
                 done += moved;
                 // a stale id (no job hash) leaves the set without counting as moved: count what stayed
                 if (moved < batch.size()) offset += stayed(dead, queue, offset, batch);
-                pace(rate, done, started);
-                progress.update(done);
+                batchDone();
             }
-        } else {
+        }
+
+        void byFilter(DeadLetters.Filter filter, boolean dryRun) {
             long offset = 0;
             while (true) {
-                DeadLetters.Page page = dead.list(queue, selection.filter(), offset, batchSize);
+                DeadLetters.Page page = dead.list(queue, filter, offset, batchSize);
                 if (page.jobs().isEmpty()) break;
                 List<String> batch = page.jobs().stream().map(DeadJob::id).toList();
                 if (dryRun) {
@@ -114,13 +145,15 @@ final class DlqBatches {
                     offset = page.next()
                             - moved; // moved jobs left the dead set; the rest of this page stays before the cursor
                 }
-                pace(rate, done, started);
-                progress.update(done);
+                batchDone();
                 if (page.next() < 0) break;
             }
         }
-        progress.finish(done);
-        return done;
+
+        private void batchDone() {
+            pace(rate, done, started);
+            progress.update(done);
+        }
     }
 
     /**

@@ -83,44 +83,55 @@ final class QueuesCommand {
             QueueCounts c = queues.counts(queue);
             List<QueueCounts> parts = byPartition ? queues.countsByPartition(queue) : List.of();
             List<Map<String, Long>> minutes = queues.perMinute(queue, 15);
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("queue", queue);
-            out.put("pending", c.pending());
-            out.put("active", c.active());
-            out.put("scheduled", c.scheduled());
-            out.put("dead", c.dead());
-            out.put("paused", c.paused());
-            out.put("oldestPendingAgeMs", c.oldestPendingAgeMs());
-            for (int window : new int[] {1, 5, 15}) out.put("last" + window + "m", sum(minutes, window));
             Map<String, Long> counters = new java.util.TreeMap<>();
             queues.stats(queue).forEach((k, v) -> counters.put(k, Long.parseLong(v)));
-            out.put("counters", counters);
-            out.put("partitions", queues.partitionCount(queue));
-            if (byPartition) out.put("byPartition", partitionViews(parts));
+            int partitions = queues.partitionCount(queue);
             if (json) {
+                Map<String, Object> out = statsJson(queue, c, minutes, counters, partitions);
+                if (byPartition) out.put("byPartition", partitionViews(parts));
                 System.out.println(Json.write(out));
                 return ExitCodes.OK;
             }
-            System.out.printf("queue %s%s%n", queue, c.paused() ? " (PAUSED)" : "");
-            System.out.printf(
-                    "  pending %d, active %d, scheduled %d, dead %d%n",
-                    c.pending(), c.active(), c.scheduled(), c.dead());
-            System.out.printf("  oldest pending: %s%n", c.pending() > 0 ? Table.age(c.oldestPendingAgeMs()) : "-");
-            Table table = new Table("  WINDOW", "SUCCEEDED", "RETRIED", "DEAD", "JOBS/S");
-            for (int window : new int[] {1, 5, 15}) {
-                Map<String, Long> s = sum(minutes, window);
-                table.row(
-                        "  last " + window + "m",
-                        s.get("succeeded"),
-                        s.get("retried"),
-                        s.get("dead"),
-                        String.format("%.1f", s.get("succeeded") / (window * 60.0)));
-            }
-            table.print(System.out);
-            System.out.println("  counters since the queue began: " + counters);
+            printStats(queue, c, minutes, counters);
             if (byPartition) printPartitions(parts);
             return ExitCodes.OK;
         }
+    }
+
+    private static Map<String, Object> statsJson(
+            String queue, QueueCounts c, List<Map<String, Long>> minutes, Map<String, Long> counters, int partitions) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("queue", queue);
+        out.put("pending", c.pending());
+        out.put("active", c.active());
+        out.put("scheduled", c.scheduled());
+        out.put("dead", c.dead());
+        out.put("paused", c.paused());
+        out.put("oldestPendingAgeMs", c.oldestPendingAgeMs());
+        for (int window : new int[] {1, 5, 15}) out.put("last" + window + "m", sum(minutes, window));
+        out.put("counters", counters);
+        out.put("partitions", partitions);
+        return out;
+    }
+
+    private static void printStats(
+            String queue, QueueCounts c, List<Map<String, Long>> minutes, Map<String, Long> counters) {
+        System.out.printf("queue %s%s%n", queue, c.paused() ? " (PAUSED)" : "");
+        System.out.printf(
+                "  pending %d, active %d, scheduled %d, dead %d%n", c.pending(), c.active(), c.scheduled(), c.dead());
+        System.out.printf("  oldest pending: %s%n", c.pending() > 0 ? Table.age(c.oldestPendingAgeMs()) : "-");
+        Table table = new Table("  WINDOW", "SUCCEEDED", "RETRIED", "DEAD", "JOBS/S");
+        for (int window : new int[] {1, 5, 15}) {
+            Map<String, Long> s = sum(minutes, window);
+            table.row(
+                    "  last " + window + "m",
+                    s.get("succeeded"),
+                    s.get("retried"),
+                    s.get("dead"),
+                    String.format("%.1f", s.get("succeeded") / (window * 60.0)));
+        }
+        table.print(System.out);
+        System.out.println("  counters since the queue began: " + counters);
     }
 
     @Command(
