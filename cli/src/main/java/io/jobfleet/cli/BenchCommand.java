@@ -111,22 +111,8 @@ final class BenchCommand implements Callable<Integer> {
                 Redis.connect(RedisSettings.fromUrl(url).withPoolSize(Math.max(32, producers * 2 + 8)))) {
             Bench bench = new Bench(connection, url, quick, partitions);
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put(
-                    "redis",
-                    Map.of(
-                            "version",
-                            connection.info("server", "redis_version"),
-                            "url",
-                            embedded == null ? "given" : "embedded",
-                            "appendonly",
-                            connection.info("persistence", "aof_enabled")));
-            List<Row> rows = new ArrayList<>();
-            if (run("baseline")) rows.addAll(bench.baselines());
-            if (run("enqueue")) rows.addAll(new EnqueueBench(bench).run(producers, batch));
-            if (run("api")) rows.addAll(new ApiBench(bench).run(producers, batch));
-            if (run("drain")) rows.addAll(new DrainBench(bench).run(jobs, workers, concurrency));
-            if (run("latency"))
-                rows.addAll(new LatencyBench(url, bench.store, bench.counters).run(rate, latencySeconds, concurrency));
+            report.put("redis", redisInfo(connection, embedded != null));
+            List<Row> rows = runPhases(bench, url);
             report.put("partitions", partitions);
             report.put("results", rows);
             if (json) {
@@ -141,6 +127,28 @@ final class BenchCommand implements Callable<Integer> {
             if (embedded != null) embedded.close();
         }
         return ExitCodes.OK;
+    }
+
+    private static Map<String, Object> redisInfo(Redis connection, boolean embedded) {
+        return Map.of(
+                "version",
+                connection.info("server", "redis_version"),
+                "url",
+                embedded ? "embedded" : "given",
+                "appendonly",
+                connection.info("persistence", "aof_enabled"));
+    }
+
+    /** The phases picked with --only (all by default), in their fixed order. */
+    private List<Row> runPhases(Bench bench, String url) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        if (run("baseline")) rows.addAll(bench.baselines());
+        if (run("enqueue")) rows.addAll(new EnqueueBench(bench).run(producers, batch));
+        if (run("api")) rows.addAll(new ApiBench(bench).run(producers, batch));
+        if (run("drain")) rows.addAll(new DrainBench(bench).run(jobs, workers, concurrency));
+        if (run("latency"))
+            rows.addAll(new LatencyBench(url, bench.store, bench.counters).run(rate, latencySeconds, concurrency));
+        return rows;
     }
 
     static void print(List<Row> rows, PrintStream out) {

@@ -33,16 +33,7 @@ final class DrainBench {
         List<Worker> workers = new ArrayList<>();
         List<Redis> pools = new ArrayList<>();
         long[] heapMax = {0};
-        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                heapMax[0] = Math.max(heapMax[0], heapUsed());
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
+        Thread sampler = sampleHeap(heapMax);
         try {
             for (int w = 0; w < workerCount; w++) {
                 Redis pool = Redis.connect(
@@ -72,15 +63,31 @@ final class DrainBench {
                         "LPUSH 8-client"),
                 bench.partitions > 1 ? "partition slots " + slots(q) : "");
         bench.counters.clear(q);
-        return List.of(
-                rate,
-                Row.info(
-                        "drain",
-                        "worker heap while draining (used, sampled)",
-                        heapMax[0] / 1e6,
-                        "MB",
-                        "before: " + Math.round(heapBefore / 1e6) + " MB after GC; max heap "
-                                + Runtime.getRuntime().maxMemory() / 1_000_000 + " MB"));
+        return List.of(rate, heapRow(heapMax[0], heapBefore));
+    }
+
+    /** Samples the heap used every 250 ms into {@code max[0]} until interrupted. */
+    private static Thread sampleHeap(long[] max) {
+        return Thread.ofPlatform().daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                max[0] = Math.max(max[0], heapUsed());
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    private static Row heapRow(long heapMax, long heapBefore) {
+        return Row.info(
+                "drain",
+                "worker heap while draining (used, sampled)",
+                heapMax / 1e6,
+                "MB",
+                "before: " + Math.round(heapBefore / 1e6) + " MB after GC; max heap "
+                        + Runtime.getRuntime().maxMemory() / 1_000_000 + " MB");
     }
 
     /** The Cluster slot of each partition: on a Cluster, whether they sit on different masters. */

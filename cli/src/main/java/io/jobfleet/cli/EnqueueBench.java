@@ -21,34 +21,48 @@ final class EnqueueBench {
         List<Row> rows = new ArrayList<>();
         String q = "bench-enqueue";
         new QueueStore(bench.redis).declarePartitions(q, bench.partitions);
+        rows.add(oneProducer(q));
+        rows.add(manyProducers(q, producers));
+        rows.addAll(batches(q, batch));
+        return rows;
+    }
+
+    private Row oneProducer(String q) {
         int single = bench.quick ? 2_000 : 20_000;
         RedisBench.Snapshot before = bench.begin();
         long t0 = System.nanoTime();
         for (int i = 0; i < single; i++)
             bench.store.enqueue(NewJob.of(q, "noop", JSON.objectNode().put("n", i)));
-        rows.add(bench.row("enqueue", "single, 1 producer in flight", single, t0, before, bench.evalsha, "EVALSHA"));
+        Row row = bench.row("enqueue", "single, 1 producer in flight", single, t0, before, bench.evalsha, "EVALSHA");
         bench.counters.clear(q);
+        return row;
+    }
 
+    private Row manyProducers(String q, int producers) throws Exception {
         int concurrent = bench.quick ? 4_000 : 80_000;
-        before = bench.begin();
-        t0 = System.nanoTime();
+        RedisBench.Snapshot before = bench.begin();
+        long t0 = System.nanoTime();
         Parallel.run(
                 producers,
                 concurrent,
                 i -> bench.store.enqueue(NewJob.of(q, "noop", JSON.objectNode().put("n", i))));
-        rows.add(bench.row(
+        Row row = bench.row(
                 "enqueue",
                 "single, " + producers + " producers",
                 concurrent,
                 t0,
                 before,
                 bench.lpushClients,
-                "LPUSH " + bench.clients + "-client"));
+                "LPUSH " + bench.clients + "-client");
         bench.counters.clear(q);
+        return row;
+    }
 
+    /** Batched enqueue, and the Redis memory each queued job then takes. */
+    private List<Row> batches(String q, int batch) {
         int total = bench.quick ? 10_000 : 200_000;
-        before = bench.begin();
-        t0 = System.nanoTime();
+        RedisBench.Snapshot before = bench.begin();
+        long t0 = System.nanoTime();
         bench.fill(q, total, batch);
         Row batched = bench.row(
                 "enqueue",
@@ -59,14 +73,13 @@ final class EnqueueBench {
                 bench.lpushClients,
                 "LPUSH " + bench.clients + "-client");
         RedisBench.Snapshot after = bench.counters.snapshot();
-        rows.add(batched);
-        rows.add(Row.info(
+        Row memory = Row.info(
                 "enqueue",
                 "Redis memory per queued no-op job",
                 (double) after.minus(before).usedMemory() / total,
                 "bytes",
-                "job hash + pending list entry; payload {}"));
+                "job hash + pending list entry; payload {}");
         bench.counters.clear(q);
-        return rows;
+        return List.of(batched, memory);
     }
 }

@@ -39,21 +39,7 @@ final class LatencyBench {
         Recorder toStart = new Recorder(3);
         Recorder toDone = new Recorder(3);
         AtomicLong finished = new AtomicLong();
-        JobHandler timed = new JobHandler() {
-            @Override
-            public String type() {
-                return "bench.latency";
-            }
-
-            @Override
-            public Object handle(JobContext ctx) {
-                long intended = ctx.payload().get("t").asLong();
-                toStart.recordValue(Math.max(0, System.nanoTime() - intended) / 1_000);
-                toDone.recordValue(Math.max(0, System.nanoTime() - intended) / 1_000);
-                finished.incrementAndGet();
-                return null;
-            }
-        };
+        JobHandler timed = timedHandler(toStart, toDone, finished);
         int total = rate * seconds;
         try (Redis pool = Redis.connect(RedisSettings.fromUrl(url).withPoolSize(16))) {
             Worker worker = new Worker(pool, Bench.config(q, concurrency), new Handlers().add(timed));
@@ -76,7 +62,29 @@ final class LatencyBench {
         counters.clear(q);
         Histogram start = toStart.getIntervalHistogram();
         Histogram done = toDone.getIntervalHistogram();
-        String label = rate + " jobs/s for " + seconds + " s";
+        return rows(rate + " jobs/s for " + seconds + " s", start, done);
+    }
+
+    /** Records, for each job, the time from its intended send to its start and to its end. */
+    private static JobHandler timedHandler(Recorder toStart, Recorder toDone, AtomicLong finished) {
+        return new JobHandler() {
+            @Override
+            public String type() {
+                return "bench.latency";
+            }
+
+            @Override
+            public Object handle(JobContext ctx) {
+                long intended = ctx.payload().get("t").asLong();
+                toStart.recordValue(Math.max(0, System.nanoTime() - intended) / 1_000);
+                toDone.recordValue(Math.max(0, System.nanoTime() - intended) / 1_000);
+                finished.incrementAndGet();
+                return null;
+            }
+        };
+    }
+
+    private static List<Row> rows(String label, Histogram start, Histogram done) {
         return List.of(
                 Row.info(
                         "latency", "enqueue -> start p50, " + label, start.getValueAtPercentile(50) / 1000.0, "ms", ""),
