@@ -175,9 +175,10 @@ final class Acker implements Runnable {
         for (Done d : batch)
             acks.add(new Leases.Ack(d.run().job.id(), d.run().job.token(), d.resultJson()));
         List<ReportStatus> statuses;
+        long started = System.currentTimeMillis();
         try {
             statuses = store.ack(Partition.parse(queue), acks);
-            outage.up(queue);
+            outage.up(queue, started);
             backlog.failures = 0;
         } catch (RedisUnavailableException e) {
             outage.down(queue, e);

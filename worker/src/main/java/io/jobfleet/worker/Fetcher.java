@@ -161,7 +161,7 @@ final class Fetcher implements Runnable {
         try {
             claim = store.claim(partition, max, config.lease(), config.id());
             lastClaimOkNanos = System.nanoTime();
-            outage.up(queue);
+            outage.up(queue, now);
             failures.remove(queue);
             failedUntil.remove(queue);
         } catch (RedisUnavailableException e) {

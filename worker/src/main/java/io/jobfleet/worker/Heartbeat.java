@@ -34,9 +34,10 @@ final class Heartbeat implements Runnable {
 
     @Override
     public void run() {
+        long started = System.currentTimeMillis();
         try {
             registry.heartbeat(info(), config.heartbeatEvery().multipliedBy(3));
-            outage.up("server");
+            outage.up("server", started);
             if (memoryFull) {
                 memoryFull = false;
                 log.info("Redis accepts writes again (memory no longer full)");

@@ -64,9 +64,10 @@ final class LeaseKeeper implements Runnable {
     }
 
     private void renew(String queue, Map<String, Long> tokens) {
+        long started = System.currentTimeMillis();
         try {
             Map<String, String> notRenewed = store.renew(Partition.parse(queue), config.lease(), tokens);
-            outage.up(queue);
+            outage.up(queue, started);
             notRenewed.forEach((id, status) -> {
                 RunningJob run = processor.get(id);
                 if (run == null || run.isSettled()) return; // finished meanwhile: its outcome is being recorded

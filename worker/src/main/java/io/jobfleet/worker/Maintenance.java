@@ -112,9 +112,10 @@ final class Maintenance {
         for (Partition partition : all) {
             String queue = partition.name();
             if (outage.coolingDown(queue)) continue; // its shard failed just now: tried again after its backoff
+            long started = System.currentTimeMillis();
             try {
                 left |= perQueue.run(partition, System.nanoTime() + BUDGET_MS * 1_000_000);
-                outage.up(queue);
+                outage.up(queue, started);
             } catch (RedisUnavailableException e) {
                 outage.down(queue, e);
             } catch (RuntimeException e) {

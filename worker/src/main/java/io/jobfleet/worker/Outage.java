@@ -44,9 +44,15 @@ final class Outage {
                 cause.getMessage());
     }
 
-    /** Called after a successful call for {@code place}. */
-    void up(String place) {
+    /**
+     * Called after a successful call for {@code place} that began at {@code startedMs}. A call that
+     * began before the place last failed (sent before the server died, answered after another
+     * loop saw it die) says nothing about now, and is not taken as Redis being back.
+     */
+    void up(String place, long startedMs) {
         if (down.isEmpty()) return; // the common case: one read, no allocation
+        Down failed = down.get(place);
+        if (failed != null && startedMs <= failed.last()) return;
         down.remove(place);
         long now = System.currentTimeMillis();
         down.values().removeIf(d -> now - d.last() > FORGET_AFTER_MS);

@@ -39,8 +39,9 @@ final class QueueWaiter implements Runnable {
         while (running) {
             try {
                 wake.awaitArmed(queue);
+                long started = System.currentTimeMillis();
                 boolean hasJobs = store.awaitJobs(partition, BLOCK);
-                outage.up(queue);
+                outage.up(queue, started);
                 failures = 0;
                 if (hasJobs) wake.signal();
             } catch (InterruptedException e) {
