@@ -13,6 +13,12 @@ public record EnqueueResult(String id, Status status, JobfleetException error) {
         REPLAYED,
         /** The idempotency key was seen before with another payload: nothing was enqueued. */
         CONFLICT,
+        /** A unique job (see {@link Unique}) already holds the key: {@code id} is that job; nothing was enqueued. */
+        DUPLICATE,
+        /** A unique job holding the key still waited: its payload was replaced; {@code id} is that job. */
+        REPLACED,
+        /** A unique job holds the key and the rule says refuse: {@code id} is that job; nothing was enqueued. */
+        REFUSED,
         /**
          * Only in a batch split over partitions, where another partition's jobs went in: this
          * job's partition refused it (full, unreachable, an error). Send it again.

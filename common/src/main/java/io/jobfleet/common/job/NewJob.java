@@ -34,9 +34,18 @@ public record NewJob(
         RetryPolicy backoff,
         String requestId,
         String traceparent,
-        String submitter) {
+        String submitter,
+        int priority,
+        String group,
+        String limitKey,
+        Unique unique,
+        Instant expiresAt) {
 
     public static final int MAX_IDEMPOTENCY_KEY_CHARS = 255;
+    /** Numeric priorities: 0 (the default, claimed first) to 9 (claimed last, with aging). */
+    public static final int MAX_PRIORITY = 9;
+    /** The longest group name or limit key. */
+    public static final int MAX_KEY_CHARS = 128;
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
             .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
             .disable(JsonWriteFeature.ESCAPE_NON_ASCII)
@@ -68,10 +77,28 @@ public record NewJob(
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout.toMillis() + " ms");
         }
+        if (priority < 0 || priority > MAX_PRIORITY) {
+            throw new IllegalArgumentException("priority must be 0..." + MAX_PRIORITY + ", got " + priority);
+        }
+        checkKey("group", group);
+        checkKey("limitKey", limitKey);
+        if (unique != null && unique.key() == null && !unique.fields().isEmpty()) {
+            unique = unique.withKey(Unique.derive(type, unique.fields(), payload));
+        }
+    }
+
+    private static void checkKey(String field, String value) {
+        if (value == null) return;
+        if (value.isEmpty() || value.length() > MAX_KEY_CHARS || !value.chars().allMatch(c -> c > ' ' && c < 127)) {
+            throw new IllegalArgumentException(
+                    field + " must be 1-" + MAX_KEY_CHARS + " printable ASCII characters without spaces");
+        }
     }
 
     public static NewJob of(String queue, String type, JsonNode payload) {
-        return new NewJob(queue, type, payload, null, null, null, null, false, null, null, null, null, null, null);
+        return new NewJob(
+                queue, type, payload, null, null, null, null, false, null, null, null, null, null, null, 0, null, null,
+                null, null);
     }
 
     public NewJob withId(String value) {
@@ -107,6 +134,31 @@ public record NewJob(
         return copy(b -> b.backoff = value);
     }
 
+    /** 0 (the default: claimed first) to {@link #MAX_PRIORITY}; see docs/flow-control.md. */
+    public NewJob withPriority(int value) {
+        return copy(b -> b.priority = value);
+    }
+
+    /** The fairness group (a tenant, say): groups of a queue are served round robin. */
+    public NewJob withGroup(String value) {
+        return copy(b -> b.group = value);
+    }
+
+    /** The key the queue's {@code key:} limits count this job under (a downstream account, a tenant). */
+    public NewJob withLimitKey(String value) {
+        return copy(b -> b.limitKey = value);
+    }
+
+    /** Unique-job rules beyond the idempotency key. */
+    public NewJob withUnique(Unique value) {
+        return copy(b -> b.unique = value);
+    }
+
+    /** Discard the job, never run it, if it has not started by this time. */
+    public NewJob withExpiresAt(Instant value) {
+        return copy(b -> b.expiresAt = value);
+    }
+
     public NewJob withTrace(String request, String trace) {
         return copy(b -> {
             b.requestId = request;
@@ -136,7 +188,12 @@ public record NewJob(
                 c.backoff,
                 c.requestId,
                 c.traceparent,
-                c.submitter);
+                c.submitter,
+                c.priority,
+                c.group,
+                c.limitKey,
+                c.unique,
+                c.expiresAt);
     }
 
     /** The optional parts of a job, changed one at a time by the {@code with*} methods (validated again on copy). */
@@ -152,6 +209,11 @@ public record NewJob(
         String requestId;
         String traceparent;
         String submitter;
+        int priority;
+        String group;
+        String limitKey;
+        Unique unique;
+        Instant expiresAt;
 
         Copy(NewJob job) {
             id = job.id;
@@ -165,6 +227,11 @@ public record NewJob(
             requestId = job.requestId;
             traceparent = job.traceparent;
             submitter = job.submitter;
+            priority = job.priority;
+            group = job.group;
+            limitKey = job.limitKey;
+            unique = job.unique;
+            expiresAt = job.expiresAt;
         }
     }
 
