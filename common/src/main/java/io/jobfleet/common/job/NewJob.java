@@ -46,6 +46,7 @@ public record NewJob(
     public static final int MAX_PRIORITY = 9;
     /** The longest group name or limit key. */
     public static final int MAX_KEY_CHARS = 128;
+
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
             .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
             .disable(JsonWriteFeature.ESCAPE_NON_ASCII)

@@ -64,7 +64,8 @@ public record Unique(String key, List<String> fields, Mode mode, Duration period
         if (timed && (period == null || period.toMillis() < 1 || period.compareTo(MAX_PERIOD) > 0)) {
             throw new IllegalArgumentException("unique period must be 1 ms to 30 days for mode " + mode);
         }
-        if (!timed && period != null) throw new IllegalArgumentException("a unique period goes with PERIOD or DEBOUNCE");
+        if (!timed && period != null)
+            throw new IllegalArgumentException("a unique period goes with PERIOD or DEBOUNCE");
     }
 
     public static Unique byKey(String key, Mode mode) {

@@ -23,6 +23,16 @@ public final class Keys {
     static final String IDEMPOTENCY = "idem:";
     static final String MINUTE = "minute:";
     static final String WATCHED = "watched";
+    static final String RUNNING = "running:";
+    static final String STARTS = "starts:";
+    static final String PARKED = "parked:";
+    static final String GROUP = "group:";
+    static final String UNIQUE = "uniq:";
+    static final String LIMITS = "limits";
+    static final String THROTTLED = "throttled";
+    static final String THROTTLED_BY = "throttledby";
+    static final String PRIORITIZED = "prio";
+    static final String GROUPS = "groups";
     /** How long a per-minute outcome hash lives (65 minutes: an hour of history and a margin). */
     static final long MINUTE_TTL_MS = 3_900_000;
     /** How long a job's event stream lives after its last event (a day). */
@@ -31,7 +41,23 @@ public final class Keys {
     static final int EVENTS_MAXLEN = 200;
     /** The suffixes scripts append to a queue's {@link #prefix} themselves: the Lua side of this class. */
     static final java.util.List<String> SCRIPT_SUFFIXES =
-            java.util.List.of(JOB, STEPS, EVENTS, IDEMPOTENCY, MINUTE, WATCHED);
+            java.util.List.of(
+                    JOB,
+                    STEPS,
+                    EVENTS,
+                    IDEMPOTENCY,
+                    MINUTE,
+                    WATCHED,
+                    RUNNING,
+                    STARTS,
+                    PARKED,
+                    GROUP,
+                    UNIQUE,
+                    LIMITS,
+                    THROTTLED,
+                    THROTTLED_BY,
+                    PRIORITIZED,
+                    GROUPS);
     /**
      * Queues whose keys are kept once made. Any reader can name queues without end (GET
      * /v1/queues/&lt;random&gt;), so past this many names the keys are made afresh on each call.
@@ -149,6 +175,60 @@ public final class Keys {
     /** Hash of outcome counts (succeeded, retried, dead) in one epoch minute; expires after {@link #MINUTE_TTL_MS}. */
     public String minute(long epochMinute) {
         return prefix + MINUTE + epochMinute;
+    }
+
+    /**
+     * Hash of the queue's flow-control limits: {@code c:<scope>} = most jobs running at once,
+     * {@code r:<scope>} = "N periodMs" (most starts per period). Scopes: {@code queue},
+     * {@code type:<t>}, {@code key:<k>}, {@code key:*}, {@code group:<g>}, {@code group:*}.
+     */
+    public String limits() {
+        return prefix + LIMITS;
+    }
+
+    /** Set of the ids of running jobs that hold a slot of a concurrency-limited scope ({@code key:k}, never {@code key:*}). */
+    public String running(String scope) {
+        return prefix + RUNNING + scope;
+    }
+
+    /** Sorted set logging a rate-limited scope's starts (member {@code id:token}, score start ms): a sliding window. */
+    public String starts(String scope) {
+        return prefix + STARTS + scope;
+    }
+
+    /** List of the entries (job ids, group markers) parked while a scope is at its limit, oldest at the claim end. */
+    public String parked(String scope) {
+        return prefix + PARKED + scope;
+    }
+
+    /** Sorted set of scopes with parked entries, scored by when (server ms) to look at them again. */
+    public String throttled() {
+        return prefix + THROTTLED;
+    }
+
+    /** Hash of how many times a claim found a job over each scope's limit (scope -> count). */
+    public String throttledBy() {
+        return prefix + THROTTLED_BY;
+    }
+
+    /** Sorted set of waiting jobs of priority 1..9, scored by enqueue time plus priority x the aging step. */
+    public String prioritized() {
+        return prefix + PRIORITIZED;
+    }
+
+    /** List of one fairness group's waiting job ids (claimed from the right). */
+    public String group(String name) {
+        return prefix + GROUP + name;
+    }
+
+    /** Hash of fairness groups: group -> how many of its jobs wait. */
+    public String groups() {
+        return prefix + GROUPS;
+    }
+
+    /** String naming the job that holds a unique key. */
+    public String unique(String key) {
+        return prefix + UNIQUE + key;
     }
 
     /** Pattern matching every key of this queue (or partition), for SCAN. */
