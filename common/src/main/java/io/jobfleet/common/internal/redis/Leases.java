@@ -208,15 +208,6 @@ public final class Leases {
     }
 
     /**
-     * TEMPORARY stub of the lead's snooze (issue 14), so the worker compiles against its signature
-     * until the "flow control core" commit lands: releases without counting, never refuses.
-     */
-    public boolean snooze(ClaimedJob job, Duration delay, int maxSnoozes) {
-        release(job, delay);
-        return maxSnoozes >= 0;
-    }
-
-    /**
      * Marks this run of a job one lease expiry short of the poison limit as the one that decides:
      * if its lease now expires, {@link #reap} makes it DEAD as poison. Unmarked, such a job only
      * goes back to pending, so it is never blamed for a crash it was not running in. False when
