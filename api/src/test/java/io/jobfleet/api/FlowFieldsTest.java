@@ -44,6 +44,7 @@ class FlowFieldsTest extends ApiTestBase {
                 new Bad("priority true", "{\"type\":\"t\",\"priority\":true}", "'priority'"),
                 new Bad("group with a space", "{\"type\":\"t\",\"group\":\"a b\"}", "'group'"),
                 new Bad("group of 129 characters", "{\"type\":\"t\",\"group\":\"" + "g".repeat(129) + "\"}", "'group'"),
+                new Bad("group and a priority", "{\"type\":\"t\",\"group\":\"g\",\"priority\":2}", "group"),
                 new Bad("empty limitKey", "{\"type\":\"t\",\"limitKey\":\"\"}", "'limitKey'"),
                 new Bad("limitKey a number", "{\"type\":\"t\",\"limitKey\":5}", "'limitKey'"),
                 new Bad("expiresAt not an instant", "{\"type\":\"t\",\"expiresAt\":\"soon\"}", "'expiresAt'"),
@@ -139,22 +140,21 @@ class FlowFieldsTest extends ApiTestBase {
     @Test
     void theJobViewShowsPriorityGroupLimitKeyAndExpiry() {
         long before = Instant.now().toEpochMilli();
-        String id = enqueueId(
-                Q,
-                "{\"type\":\"t\",\"priority\":7,\"group\":\"tenant-1\",\"limitKey\":\"acct-9\",\"expiresInSeconds\":600}");
+        String id = enqueueId(Q, "{\"type\":\"t\",\"priority\":7,\"limitKey\":\"acct-9\",\"expiresInSeconds\":600}");
         Instant at = Instant.now().plus(3, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
-        String other = enqueueId(Q, "{\"type\":\"t\",\"priority\":0,\"expiresAt\":\"" + at + "\"}");
+        String other =
+                enqueueId(Q, "{\"type\":\"t\",\"priority\":0,\"group\":\"tenant-1\",\"expiresAt\":\"" + at + "\"}");
         String high = enqueueId(Q, "{\"type\":\"t\",\"priority\":\"high\"}");
 
         JsonNode job = job(Q, id);
         assertThat(job.path("priority").asInt()).isEqualTo(7);
-        assertThat(job.path("group").asText()).isEqualTo("tenant-1");
+        assertThat(job.has("group")).as("no group, not shown").isFalse();
         assertThat(job.path("limitKey").asText()).isEqualTo("acct-9");
         assertThat(job.path("expiresAt").asLong()).isCloseTo(before + 600_000, within(5_000L));
-        JsonNode plain = job(Q, other);
-        assertThat(plain.has("priority")).as("priority 0 is not shown").isFalse();
-        assertThat(plain.has("group")).isFalse();
-        assertThat(plain.path("expiresAt").asLong()).isEqualTo(at.toEpochMilli());
+        JsonNode grouped = job(Q, other);
+        assertThat(grouped.has("priority")).as("priority 0 is not shown").isFalse();
+        assertThat(grouped.path("group").asText()).isEqualTo("tenant-1");
+        assertThat(grouped.path("expiresAt").asLong()).isEqualTo(at.toEpochMilli());
         assertThat(job(Q, high).path("state").asText()).isEqualTo("QUEUED");
     }
 

@@ -36,17 +36,16 @@ class HttpClientFlowTest extends ApiTestBase {
     @Test
     void sendsPriorityGroupLimitKeyAndExpiry() {
         Instant expires = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS);
-        NewJob job = job(1).withPriority(4)
-                .withGroup("tenant-2")
-                .withLimitKey("acct-3")
-                .withExpiresAt(expires);
+        NewJob job = job(1).withPriority(4).withLimitKey("acct-3").withExpiresAt(expires);
 
         JobRecord record = client.get(Q, client.enqueue(job).id());
+        JobRecord grouped =
+                client.get(Q, client.enqueue(job(2).withGroup("tenant-2")).id());
 
         assertThat(record.priority()).isEqualTo(4);
-        assertThat(record.group()).isEqualTo("tenant-2");
         assertThat(record.limitKey()).isEqualTo("acct-3");
         assertThat(record.expiresAt()).isCloseTo(expires.toEpochMilli(), within(1L));
+        assertThat(grouped.group()).isEqualTo("tenant-2");
     }
 
     @Test

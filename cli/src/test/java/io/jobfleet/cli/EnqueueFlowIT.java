@@ -16,18 +16,20 @@ class EnqueueFlowIT {
 
     @Test
     void theFlagsReachTheJobRecord() throws Exception {
-        Cli.Result enqueued = enqueue(
-                "flow", "t", "--priority", "5", "--group", "tenant-1", "--limit-key", "acct-2", "--expires-in", "1h");
+        Cli.Result enqueued = enqueue("flow", "t", "--priority", "5", "--limit-key", "acct-2", "--expires-in", "1h");
         assertThat(enqueued.exitCode()).as(enqueued.stderr()).isZero();
         String id = enqueued.stdout().trim();
+        String grouped = enqueue("flow", "t", "--group", "tenant-1").stdout().trim();
 
         Cli.Result shown = Cli.run("job", "show", "flow", id, "--redis-url", REDIS.url());
 
         assertThat(shown.stdout())
                 .contains("\"priority\" : 5")
-                .contains("\"group\" : \"tenant-1\"")
                 .contains("\"limitKey\" : \"acct-2\"")
                 .contains("\"expiresAt\" : ");
+        assertThat(Cli.run("job", "show", "flow", grouped, "--redis-url", REDIS.url())
+                        .stdout())
+                .contains("\"group\" : \"tenant-1\"");
         assertThat(enqueue("flow", "t", "--priority", "high").exitCode())
                 .as("high is still taken")
                 .isZero();
@@ -55,6 +57,7 @@ class EnqueueFlowIT {
                 List.of("--priority", "10", "=> --priority"),
                 List.of("--priority", "urgent", "=> --priority"),
                 List.of("--group", "a b", "=> --group"),
+                List.of("--group", "g", "--priority", "2", "=> not both"),
                 List.of("--limit-key", "", "=> --limit-key"),
                 List.of("--expires-in", "soon", "=> not a duration"),
                 List.of("--delay", "1h", "--expires-in", "30m", "=> --expires-in"),

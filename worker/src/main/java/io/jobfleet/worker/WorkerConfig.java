@@ -90,7 +90,7 @@ public record WorkerConfig(
         range("worker claim batch", claimBatch, 1, 10_000);
         range("worker poison limit", poisonLimit, 2, 100); // 1 would make every job a suspect
         range("worker max result bytes", maxResultBytes, 1, 512 * 1024 * 1024); // Redis's largest string
-        range("worker max snoozes", maxSnoozes, 0, 1_000_000);
+        range("worker max snoozes", maxSnoozes, 1, 1_000_000); // 0 would be a release the script does not count
         positive("worker lease", lease);
         positive("worker renew interval", renewEvery);
         positive("worker reap interval", reapEvery);
