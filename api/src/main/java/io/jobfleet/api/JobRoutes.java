@@ -70,6 +70,14 @@ final class JobRoutes {
                 ctx.header("Location", location);
                 Responses.send(ctx, 200, Map.of("id", result.id(), "queue", queue, "replayed", true));
             }
+            case DUPLICATE, REPLACED -> { // the unique job that holds the key: nothing new was made
+                ctx.header("Location", location);
+                Responses.send(
+                        ctx,
+                        200,
+                        Map.of("id", result.id(), "queue", queue, "replayed", false, "unique", uniqueWord(result)));
+            }
+            case REFUSED -> throw ApiError.conflictWith("unique_refused", refused(job, result), result.id());
             case CONFLICT ->
                 throw new ApiError(
                         409,
@@ -81,6 +89,16 @@ final class JobRoutes {
         }
     }
 
+    /** {@code "duplicate"} or {@code "replaced"}: what a unique job's enqueue came to. */
+    private static String uniqueWord(EnqueueResult result) {
+        return result.status() == EnqueueResult.Status.REPLACED ? "replaced" : "duplicate";
+    }
+
+    private static String refused(NewJob job, EnqueueResult result) {
+        String key = job.unique() == null ? "?" : job.unique().key();
+        return "unique key '" + key + "' is held by job '" + result.id() + "': nothing was enqueued";
+    }
+
     private void enqueueBatch(Context ctx) {
         String queue = queue(ctx);
         List<NewJob> jobs = batchJobs(ctx, queue);
@@ -88,10 +106,11 @@ final class JobRoutes {
         List<Map<String, Object>> items = new ArrayList<>(results.size());
         int created = 0;
         int notEnqueued = 0;
-        for (EnqueueResult result : results) {
+        for (int i = 0; i < results.size(); i++) {
+            EnqueueResult result = results.get(i);
             if (result.status() == EnqueueResult.Status.CREATED) created++;
             if (result.status() == EnqueueResult.Status.NOT_ENQUEUED) notEnqueued++;
-            items.add(batchItem(result));
+            items.add(batchItem(jobs.get(i), result));
         }
         metrics.enqueued.labelValues(queue).inc(created);
         Responses.send(
@@ -127,12 +146,20 @@ final class JobRoutes {
     }
 
     /** One job's line in a batch answer: its id if it has one, its status, and the error if any. */
-    private static Map<String, Object> batchItem(EnqueueResult result) {
+    private static Map<String, Object> batchItem(NewJob job, EnqueueResult result) {
         Map<String, Object> item = new LinkedHashMap<>();
         if (result.id() != null) item.put("id", result.id());
         switch (result.status()) {
             case CREATED -> item.put("status", 201);
             case REPLAYED -> item.put("status", 200);
+            case DUPLICATE, REPLACED -> {
+                item.put("status", 200);
+                item.put("unique", uniqueWord(result));
+            }
+            case REFUSED -> {
+                item.put("status", 409);
+                item.put("error", Map.of("code", "unique_refused", "message", refused(job, result)));
+            }
             case CONFLICT -> {
                 item.put("status", 409);
                 item.put(
