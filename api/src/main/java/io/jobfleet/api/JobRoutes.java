@@ -45,6 +45,7 @@ final class JobRoutes {
         routes.post("/v1/queues/{queue}/jobs/batch", this::enqueueBatch, Role.SUBMIT);
         routes.get("/v1/queues/{queue}/jobs/{id}", this::show, Role.SUBMIT, Role.READ);
         routes.post("/v1/queues/{queue}/jobs/{id}/cancel", this::cancel, Role.SUBMIT, Role.ADMIN);
+        routes.post("/v1/queues/{queue}/jobs/{id}/priority", this::prioritize, Role.ADMIN);
     }
 
     private void enqueue(Context ctx) {
@@ -218,6 +219,35 @@ final class JobRoutes {
                         was == JobState.CANCELLED ? record.cancelledFrom() + "" : was.name(),
                         "alreadyCancelled",
                         was == JobState.CANCELLED));
+    }
+
+    /** Changes a waiting job's priority: body {@code {"priority": 0-9}}; admin, audited. */
+    private void prioritize(Context ctx) {
+        com.fasterxml.jackson.databind.JsonNode body;
+        try {
+            body = io.jobfleet.common.internal.job.Json.MAPPER.readTree(ctx.bodyAsBytes());
+        } catch (java.io.IOException e) {
+            throw ApiError.badRequest("body must be JSON: {\"priority\": 0-" + NewJob.MAX_PRIORITY + "}");
+        }
+        com.fasterxml.jackson.databind.JsonNode value = body == null ? null : body.get("priority");
+        if (value == null
+                || !value.canConvertToExactIntegral()
+                || value.asInt() < 0
+                || value.asInt() > NewJob.MAX_PRIORITY) {
+            throw ApiError.badRequest("priority must be an integer 0-" + NewJob.MAX_PRIORITY);
+        }
+        int priority = value.asInt();
+        JobRecord record = load(ctx);
+        JobState state = guard.call(() -> store.prioritize(record.queue(), record.id(), priority));
+        Audit.audited(
+                "priority of job " + record.id(),
+                () -> guard.run(() -> audit.record(
+                        Audit.actor(ctx),
+                        "priority",
+                        Names.logical(record.queue()),
+                        1,
+                        Map.of("id", record.id(), "priority", Integer.toString(priority)))));
+        Responses.send(ctx, 200, Map.of("id", record.id(), "state", state.name(), "priority", priority));
     }
 
     /** The job, if the caller may see it: a submit-only token sees only the jobs it enqueued. */

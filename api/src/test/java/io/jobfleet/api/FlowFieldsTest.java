@@ -159,6 +159,19 @@ class FlowFieldsTest extends ApiTestBase {
     }
 
     @Test
+    void anAdminChangesAWaitingJobsPriorityAndABadOneIsA400() {
+        String id = enqueueId(Q, "{\"type\":\"t\"}");
+        Http.Response changed = http.post(jobPath(Q, id) + "/priority", ADMIN, "{\"priority\":4}");
+        assertThat(changed.status()).as("%s", changed).isEqualTo(200);
+        assertThat(changed.json().path("state").asText()).isEqualTo("QUEUED");
+        assertThat(job(Q, id).path("priority").asInt()).isEqualTo(4);
+        JsonNode error =
+                assertError(http.post(jobPath(Q, id) + "/priority", ADMIN, "{\"priority\":10}"), 400, "bad_request");
+        assertThat(error.path("message").asText()).contains("priority");
+        assertThat(job(Q, id).path("priority").asInt()).isEqualTo(4);
+    }
+
+    @Test
     void aUniqueJobAnswersTheHolderOnADuplicate() {
         String body = "{\"type\":\"t\",\"payload\":{\"user\":1},\"unique\":{\"key\":\"u-1\",\"mode\":\"queued\"}}";
         String first = enqueueId(Q, body);

@@ -11,6 +11,7 @@ import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
+import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,12 +20,13 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "job",
         mixinStandardHelpOptions = true,
-        description = "Show or cancel one job.",
+        description = "Show, cancel or reprioritize one job.",
         footer = {
             "",
             "Examples:",
             "  jobfleet job show default 01jc4x7q8r2m5t9v0wz3",
-            "  jobfleet job cancel default 01jc4x7q8r2m5t9v0wz3"
+            "  jobfleet job cancel default 01jc4x7q8r2m5t9v0wz3",
+            "  jobfleet job priority default 01jc4x7q8r2m5t9v0wz3 5"
         })
 final class JobCommand {
     @Command(
@@ -84,6 +86,35 @@ final class JobCommand {
             }
             System.out.println(
                     was == JobState.CANCELLED ? id + " was already cancelled" : id + " cancelled (was " + was + ")");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(
+            name = "priority",
+            footer = {"", "Example:", "  jobfleet job priority default 01jc4x7q8r2m5t9v0wz3 5"},
+            mixinStandardHelpOptions = true,
+            description = "Change a waiting job's priority: 0 (claimed first) to 9 (last).")
+    int priority(
+            @Mixin RedisOptions redis,
+            @Parameters(paramLabel = "QUEUE") String queue,
+            @Parameters(paramLabel = "ID") String id,
+            @Parameters(paramLabel = "PRIORITY") int priority) {
+        Names.checkQueue(queue);
+        if (priority < 0 || priority > NewJob.MAX_PRIORITY) {
+            throw new picocli.CommandLine.ParameterException(
+                    new picocli.CommandLine(this), "PRIORITY must be 0-" + NewJob.MAX_PRIORITY + ", got " + priority);
+        }
+        try (Redis connection = redis.connect("jobfleet-cli")) {
+            JobState state = new JobStore(connection, Retention.DEFAULT).prioritize(queue, id, priority);
+            new AuditLog(connection)
+                    .record(
+                            Actor.current(),
+                            "priority",
+                            queue,
+                            1,
+                            java.util.Map.of("id", id, "priority", "" + priority));
+            System.out.println(id + " now has priority " + priority + " (" + state + ")");
             return ExitCodes.OK;
         }
     }
