@@ -55,6 +55,43 @@ class FlowViewTest extends RealRedisTest {
     }
 
     @Test
+    void whatTheClaimScriptLeavesIsWhatTheViewsAndMetricsShow() {
+        raw(j -> j.hset(keys.limits(), Map.of("c:type:slow", "2", "c:key:*", "1")));
+        List<String> slow = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++)
+            slow.add(store.enqueue(io.jobfleet.common.job.NewJob.of(Q, "slow", payload(i)))
+                    .id());
+        for (int i = 0; i < 3; i++) store.enqueue(job(10 + i).withLimitKey("tenant-a"));
+        assertThat(queues.counts(Q).pending())
+                .as("every job waits before the claim")
+                .isEqualTo(8);
+
+        assertThat(leases.claim(P, 20, LONG_LEASE, "w1").jobs()).hasSize(2 + 1);
+        for (int i = 0; i < 4; i++) store.enqueue(job(20 + i).withGroup("g1"));
+
+        QueueCounts c = queues.counts(Q);
+        assertThat(c.parked()).as("3 slow jobs and 2 of tenant-a").isEqualTo(5);
+        assertThat(c.grouped()).isEqualTo(4);
+        assertThat(c.active()).isEqualTo(3);
+        assertThat(c.pending()).as("parked + grouped, and the list's markers").isBetween(9L, 11L);
+        Map<String, String> shown = new TreeMap<>();
+        for (LimitUsage l : flow.limits(Q)) shown.put(l.scope() + " " + l.kind().label(), l.describe());
+        assertThat(shown)
+                .containsEntry("type:slow concurrency", "concurrency 2/2")
+                .containsEntry("key:tenant-a concurrency", "concurrency 1/1")
+                .containsEntry("key:* concurrency", "concurrency 1 each");
+        assertThat(flow.throttledBy(Q)).containsEntry("type:slow", 3L).containsEntry("key:tenant-a", 2L);
+        assertThat(flow.waitingFor(Q, slow.get(4))).contains("waiting for limit type:slow (concurrency 2/2)");
+
+        Map<String, Double> m = scrape(List.of(Q));
+        assertThat(m)
+                .containsEntry("jobfleet_limit_usage{kind=concurrency, queue=q1, scope=type:slow}", 1.0)
+                .containsEntry("jobfleet_limit_usage{kind=concurrency, queue=q1, scope=key:tenant-a}", 1.0)
+                .containsEntry("jobfleet_jobs_throttled{queue=q1, scope=type:slow}", 3.0)
+                .containsEntry("jobfleet_queue_depth{queue=q1, state=pending}", (double) c.pending());
+    }
+
+    @Test
     void aGroupMarkerAtTheClaimEndDatesTheGroupsOldestJob() {
         String id = enqueue(1);
         raw(j -> j.rpush(keys.group("a"), id));
@@ -177,18 +214,19 @@ class FlowViewTest extends RealRedisTest {
 
     @Test
     void aPartitionedQueueSumsItsPartitionsLimitsAndUsage() {
-        queues.declarePartitions(Q, 2);
-        for (String physical : queues.physical(Q)) {
+        String parted = "parted"; // its own name: the partition layout is cached for a second, across tests
+        queues.declarePartitions(parted, 2);
+        for (String physical : queues.physical(parted)) {
             Keys k = Keys.of(physical);
             raw(j -> j.hset(k.limits(), "c:type:embed", "3"));
             raw(j -> j.sadd(k.running("type:embed"), "a", "b"));
             raw(j -> j.zadd(k.prioritized(), 1.0, "p"));
         }
-        assertThat(flow.limits(Q)).singleElement().satisfies(l -> {
+        assertThat(flow.limits(parted)).singleElement().satisfies(l -> {
             assertThat(l.limit()).isEqualTo(6);
             assertThat(l.used()).isEqualTo(4);
         });
-        assertThat(queues.counts(Q).prioritized()).isEqualTo(2);
+        assertThat(queues.counts(parted).prioritized()).isEqualTo(2);
     }
 
     private <T> T raw(java.util.function.Function<redis.clients.jedis.UnifiedJedis, T> command) {
