@@ -7,6 +7,7 @@ import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.internal.job.Names;
 import io.jobfleet.common.internal.job.Redaction;
 import io.jobfleet.common.internal.redis.AuditLog;
+import io.jobfleet.common.internal.redis.FlowView;
 import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.job.JobRecord;
@@ -33,13 +34,18 @@ final class JobCommand {
             name = "show",
             footer = {"", "Example:", "  jobfleet job show default 01jc4x7q8r2m5t9v0wz3"},
             mixinStandardHelpOptions = true,
-            description = "Print the job record as JSON: state, attempts, errors, result.")
+            description =
+                    "Print the job record as JSON: state, attempts, errors, result, and the limit a waiting job waits for.")
     int show(
             @Mixin RedisOptions redis,
             @Parameters(paramLabel = "QUEUE") String queue,
             @Parameters(paramLabel = "ID") String id) {
         try (Redis connection = redis.connect("jobfleet-cli")) {
-            print(load(connection, queue, id), false);
+            JobRecord record = load(connection, queue, id);
+            print(
+                    record,
+                    false,
+                    new FlowView(connection).waitingFor(record.queue(), id).orElse(null));
             return ExitCodes.OK;
         }
     }
@@ -53,11 +59,17 @@ final class JobCommand {
 
     /** Prints a job record as indented JSON, payload fields named in JOBFLEET_REDACT_FIELDS masked. */
     static void print(JobRecord record, boolean withoutPayload) {
+        print(record, withoutPayload, null);
+    }
+
+    /** As {@link #print(JobRecord, boolean)}, with {@code waitingFor} ("waiting for limit ...") when the job waits on a limit. */
+    static void print(JobRecord record, boolean withoutPayload, String waitingFor) {
         ObjectNode node = Json.MAPPER.valueToTree(
                 Redaction.parse(System.getenv("JOBFLEET_REDACT_FIELDS")).apply(record));
         if (withoutPayload) node.remove("payload");
         node.put("queue", Names.logical(record.queue())); // a partitioned queue's job: its partition apart
         if (Names.partitionOf(record.queue()) > 0) node.put("partition", Names.partitionOf(record.queue()));
+        if (waitingFor != null) node.put("waitingFor", waitingFor);
         try {
             System.out.println(Json.MAPPER
                     .writer()
