@@ -189,15 +189,23 @@ class LimitRoutesTest extends ApiTestBase {
             assertThat(answer.status()).as(line + " -> " + answer.body()).isEqualTo(200);
             answers.add(answer.body());
         }
+        String shown = """
+                // docs:limits-http-answer:start
+                {"queue":"ingest","limits":[{"scope":"key:*","rate":600,"period":"1m","periodMs":60000},
+                  {"scope":"type:embed","concurrency":5,"rate":100,"period":"1s","periodMs":1000,"running":0,"startsInWindow":0}]}
+                // docs:limits-http-answer:end
+                """;
         assertThat(answers.get(2))
-                .isEqualTo("{\"queue\":\"ingest\",\"limits\":[{\"scope\":\"key:*\",\"rate\":600,\"period\":\"1m\","
-                        + "\"periodMs\":60000},{\"scope\":\"type:embed\",\"concurrency\":5,\"rate\":100,\"period\":\"1s\","
-                        + "\"periodMs\":1000,\"running\":0,\"startsInWindow\":0}]}");
+                .isEqualTo(shown.lines()
+                        .filter(l -> !l.startsWith("//"))
+                        .map(String::strip)
+                        .collect(java.util.stream.Collectors.joining()));
         assertThat(stored()).containsOnly(Map.entry("r:key:*", "600 60000"));
     }
 
     @Test
     void theDocsShowTheHttpExamples() {
         DocSnippets.assertMatches("docs/flow-control-limits.md", "limits-http", LimitRoutesTest.class);
+        DocSnippets.assertMatches("docs/flow-control-limits.md", "limits-http-answer", LimitRoutesTest.class);
     }
 }
