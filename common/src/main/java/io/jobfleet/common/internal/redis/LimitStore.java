@@ -75,7 +75,7 @@ public final class LimitStore {
                     sum[1] += Long.parseLong(parts[0]);
                     sum[2] = periodMs;
                     if (!scope.endsWith(":*")) {
-                        sum[4] += redis.call(j -> j.zcount(keys.starts(scope), Long.toString(now - periodMs), "+inf"));
+                        sum[4] += redis.call(j -> j.zcount(keys.starts(scope), "(" + (now - periodMs), "+inf"));
                     }
                 }
             });
@@ -97,7 +97,7 @@ public final class LimitStore {
     private boolean write(Keys keys, String scope, String concurrency, String rate) {
         Object had = redis.run(
                 Script.LIMIT,
-                List.of(keys.limits(), keys.throttled(), keys.parked(scope)),
+                List.of(keys.limits(), keys.throttled(), keys.parked(scope), keys.pending()),
                 List.of(scope, CONCURRENCY + scope, concurrency, RATE + scope, rate));
         return ((Long) had) == 1;
     }

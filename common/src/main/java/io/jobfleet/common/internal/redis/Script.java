@@ -31,7 +31,7 @@ enum Script {
     SUSPECT(1),
     WATCH(2),
     HEARTBEAT(1),
-    LIMIT(3);
+    LIMIT(4);
 
     final int keys;
     final String body;

@@ -84,11 +84,18 @@ class LimitStoreTest extends RealRedisTest {
         TestRedis.raw(redis, j -> j.zadd(keys.throttled(), 9_999_999_999_999.0, "type:other"));
 
         limits.set(Limit.concurrency(Q, "type:embed", 10));
+        List<String> pending = redis.call(j -> j.lrange(keys.pending(), 0, -1));
+        assertThat(pending)
+                .as("a wake marker for a worker blocked on the empty pending list")
+                .containsExactly("@");
 
         assertThat(score("type:embed")).isZero();
         assertThat(score("type:other")).as("another scope waits as it did").isEqualTo(9_999_999_999_999.0);
 
-        limits.set(Limit.concurrency(Q, "type:idle", 1)); // nothing parked: nothing to look at
+        TestRedis.raw(redis, j -> j.del(keys.pending()));
+        limits.set(Limit.concurrency(Q, "type:idle", 1)); // nothing parked: nothing to look at, nobody woken
+        long woken = redis.call(j -> j.llen(keys.pending()));
+        assertThat(woken).isZero();
         assertThat(score("type:idle")).isNull();
 
         TestRedis.raw(redis, j -> j.zadd(keys.throttled(), 9_999_999_999_999.0, "type:embed"));
