@@ -8,6 +8,7 @@ import io.jobfleet.common.internal.metrics.QueueGauges;
 import io.jobfleet.common.internal.redis.AuditLog;
 import io.jobfleet.common.internal.redis.FlowView;
 import io.jobfleet.common.internal.redis.JobStore;
+import io.jobfleet.common.internal.redis.LimitStore;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.internal.redis.WorkerRegistry;
@@ -48,11 +49,13 @@ public final class ApiServer implements AutoCloseable {
         AuditLog audit = new AuditLog(redis);
         JobRoutes jobs = new JobRoutes(config, store, guard, metrics, audit);
         QueueRoutes queueRoutes = new QueueRoutes(queues, new FlowView(redis), new WorkerRegistry(redis), guard, audit);
+        LimitRoutes limitRoutes = new LimitRoutes(new LimitStore(redis), guard, audit);
         this.events = new JobEvents(store, new io.jobfleet.common.internal.redis.EventStore(redis), guard);
         this.app = Javalin.create(javalin -> {
             configure(javalin);
             jobs.register(javalin.routes);
             queueRoutes.register(javalin.routes);
+            limitRoutes.register(javalin.routes);
             events.register(javalin.routes);
             javalin.routes.get(
                     "/health/live",

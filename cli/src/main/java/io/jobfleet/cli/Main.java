@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             JobCommand.class,
             QueuesCommand.class,
             DlqCommand.class,
+            LimitsCommand.class,
             WorkersCommand.class,
             AuditCommand.class,
             BenchCommand.class,

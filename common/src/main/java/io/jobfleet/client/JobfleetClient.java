@@ -44,6 +44,7 @@ public final class JobfleetClient implements AutoCloseable {
     private final QueueStore queues;
     private final EventStore events;
     private final DeadLetterQueue deadLetters;
+    private final Limits limits;
 
     private JobfleetClient(Redis redis, Retention retention) {
         this.redis = redis;
@@ -51,6 +52,7 @@ public final class JobfleetClient implements AutoCloseable {
         this.queues = new QueueStore(redis);
         this.events = new EventStore(redis);
         this.deadLetters = new DeadLetterQueue(redis, queues, jobs);
+        this.limits = new StoredLimits(redis);
     }
 
     /**
@@ -196,6 +198,11 @@ public final class JobfleetClient implements AutoCloseable {
     /** The dead-letter queues: list, show, requeue, redrive and purge dead jobs. */
     public DeadLetterQueue deadLetters() {
         return deadLetters;
+    }
+
+    /** The queues' fleet-wide flow-control limits: set, list with their usage, delete (see docs/flow-control.md). */
+    public Limits limits() {
+        return limits;
     }
 
     /** Closes the connection pool. Calls made afterwards fail. */

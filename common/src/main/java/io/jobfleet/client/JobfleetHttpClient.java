@@ -55,6 +55,7 @@ public final class JobfleetHttpClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobfleetHttpClient.class);
 
     private final ApiConnection api;
+    private final Limits limits;
 
     /** A client of the API at {@code baseUrl} (e.g. {@code https://jobs.internal:8080}); {@code bearerToken} null sends none. */
     public JobfleetHttpClient(String baseUrl, String bearerToken) {
@@ -69,6 +70,7 @@ public final class JobfleetHttpClient implements AutoCloseable {
      */
     public JobfleetHttpClient(String baseUrl, String bearerToken, int maxTries, Duration maxRetryWait) {
         this.api = new ApiConnection(baseUrl, bearerToken, maxTries, maxRetryWait);
+        this.limits = new ApiLimits(api);
     }
 
     /**
@@ -195,6 +197,15 @@ public final class JobfleetHttpClient implements AutoCloseable {
             if (stream != null) stream.close();
         }
         return get(queue, id);
+    }
+
+    /**
+     * The queues' flow-control limits over the API ({@code /v1/queues/{queue}/limits}): listing
+     * needs the read role, setting and deleting the admin role. Throws {@link ApiException} as the
+     * other calls do, {@code bad_request} (400) naming the field for a bad limit.
+     */
+    public Limits limits() {
+        return limits;
     }
 
     /** Closes the HTTP client; open event streams end. */

@@ -180,8 +180,9 @@ final class Fetcher implements Runnable {
             return 0;
         }
         pausedUntil.remove(queue);
-        // the queue's own limit is full: like a pause, for as long as the claim said
-        if (claim.blockedForMs() > 0) pausedUntil.put(queue, now + claim.blockedForMs());
+        // the queue's own limit is full: like a pause, for as long as the claim said but at most
+        // a second, so a limit raised or deleted meanwhile holds within a second
+        if (claim.blockedForMs() > 0) pausedUntil.put(queue, now + Math.min(claim.blockedForMs(), PAUSE_RECHECK_MS));
         if (claim.lookAgainInMs() > 0) {
             long at = now + claim.lookAgainInMs();
             if (lookAgainAt == 0 || at < lookAgainAt) lookAgainAt = at;

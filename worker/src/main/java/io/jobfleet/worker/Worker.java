@@ -4,13 +4,17 @@ import io.jobfleet.common.error.ConfigException;
 import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.metrics.QueueGauges;
 import io.jobfleet.common.internal.redis.Leases;
+import io.jobfleet.common.internal.redis.LimitStore;
 import io.jobfleet.common.internal.redis.Partitions;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
 import io.jobfleet.common.internal.redis.RedisSettings;
 import io.jobfleet.common.internal.redis.WorkerRegistry;
+import io.jobfleet.common.job.Limit;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -47,6 +51,10 @@ public final class Worker implements AutoCloseable {
     private final Maintenance maintenance;
     private final Waiters waiters;
     private final Heartbeat heartbeat;
+    /** Limits declared in code ({@link Builder#limit}), written at {@link #start()}. */
+    private final List<Limit> limits;
+
+    private final LimitStore limitStore;
     private volatile Thread fetcherThread;
     private volatile Thread ackerThread;
     private final AtomicBoolean started = new AtomicBoolean();
@@ -64,7 +72,13 @@ public final class Worker implements AutoCloseable {
     }
 
     private Worker(Redis redis, WorkerConfig config, Handlers handlers, boolean ownsRedis) {
+        this(redis, config, handlers, ownsRedis, List.of());
+    }
+
+    private Worker(Redis redis, WorkerConfig config, Handlers handlers, boolean ownsRedis, List<Limit> limits) {
         this.ownedRedis = ownsRedis ? redis : null;
+        this.limits = List.copyOf(limits);
+        this.limitStore = new LimitStore(redis);
         Waiters.checkPool(redis.settings().poolSize(), config);
         this.config = config;
         this.metrics = new WorkerMetrics(new PrometheusRegistry());
@@ -118,8 +132,25 @@ public final class Worker implements AutoCloseable {
         return leaseKeeper.leasesLost();
     }
 
+    /**
+     * Starts claiming. Limits declared in code ({@link Builder#limit}) are written first, each
+     * replacing the limit its scope had: the code is the source of truth for what it declares.
+     *
+     * @throws io.jobfleet.common.error.RedisUnavailableException when declared limits cannot be
+     *     written (the worker does not start without them)
+     */
     public void start() {
         if (!started.compareAndSet(false, true)) return;
+        for (Limit limit : limits) {
+            limitStore.set(limit);
+            log.info(
+                    "worker {} set the limit declared in code on queue {}, {}: concurrency {}, rate {}",
+                    config.id(),
+                    limit.queue(),
+                    limit.scope(),
+                    limit.concurrency() == null ? "none" : limit.concurrency(),
+                    limit.rate() == null ? "none" : limit.rateText());
+        }
         fetcherThread = loops.thread("jobfleet-fetcher", "claim loop", fetcher);
         ackerThread = loops.thread("jobfleet-acker", "ack loop", outcomes.ackLoop());
         waiters.sync();
@@ -238,6 +269,7 @@ public final class Worker implements AutoCloseable {
     public static final class Builder {
         private final WorkerConfig.Builder config = WorkerConfig.builder();
         private final Handlers handlers = new Handlers();
+        private final List<Limit> limits = new ArrayList<>();
         private RedisSettings settings;
         private Redis redis;
 
@@ -273,6 +305,17 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A fleet-wide limit to set when the worker starts, replacing the one its scope has in
+         * Redis (set at run time by the CLI or the API, for instance) until someone changes it
+         * again. Several may be given; one per queue and scope is kept, the last.
+         */
+        public Builder limit(Limit limit) {
+            limits.removeIf(l -> l.queue().equals(limit.queue()) && l.scope().equals(limit.scope()));
+            limits.add(limit);
+            return this;
+        }
+
         /** Any other setting, e.g. {@code config(c -> c.lease(Duration.ofSeconds(30)))}. */
         public Builder config(Consumer<WorkerConfig.Builder> change) {
             change.accept(config);
@@ -281,12 +324,12 @@ public final class Worker implements AutoCloseable {
 
         public Worker build() {
             WorkerConfig built = config.build();
-            if (redis != null) return new Worker(redis, built, handlers, false);
+            if (redis != null) return new Worker(redis, built, handlers, false, limits);
             if (settings == null) throw new ConfigException("worker builder: no Redis; call redis(url) first");
             Redis owned =
                     Redis.connect(settings.withPoolSize(Math.max(settings.poolSize(), Waiters.poolNeeded(built))));
             try {
-                return new Worker(owned, built, handlers, true);
+                return new Worker(owned, built, handlers, true, limits);
             } catch (RuntimeException e) {
                 owned.close();
                 throw e;

@@ -91,7 +91,7 @@ public record NewJob(
         }
     }
 
-    private static void checkKey(String field, String value) {
+    static void checkKey(String field, String value) {
         if (value == null) return;
         if (value.isEmpty() || value.length() > MAX_KEY_CHARS || !value.chars().allMatch(c -> c > ' ' && c < 127)) {
             throw new IllegalArgumentException(

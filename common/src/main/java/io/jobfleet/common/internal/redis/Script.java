@@ -31,7 +31,8 @@ enum Script {
     SUSPECT(1),
     WATCH(2),
     HEARTBEAT(1),
-    PRIORITIZE(3);
+    PRIORITIZE(3),
+    LIMIT(4);
 
     final int keys;
     final String body;
