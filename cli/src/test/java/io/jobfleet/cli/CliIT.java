@@ -15,7 +15,7 @@ class CliIT {
     static final RedisServerExtension REDIS = RedisServerExtension.ownServer().keepData();
 
     @Test
-    void aWaitingJobsPriorityChangesAndABadOneIsRefused() {
+    void aWaitingJobsPriorityChangesAndABadOneIsRefused() throws Exception {
         Cli.Result enqueued = Cli.run("enqueue", "prio", "echo", "--redis-url", REDIS.url());
         String id = enqueued.stdout().trim();
         Cli.Result changed = Cli.run("job", "priority", "prio", id, "5", "--redis-url", REDIS.url());
