@@ -1,6 +1,7 @@
 redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate-commands no; a no-op on 7.x
 --[[ ack: ACTIVE -> SUCCEEDED for one or more jobs, fenced by their tokens.
 KEYS[1] active zset   KEYS[2] queue key prefix "jobfleet:{q}:"   KEYS[3] stats hash
+KEYS[4] pending list (a concurrency slot given back moves a parked job there)
 (also counts successes per minute in jobfleet:{q}:minute:<epoch minute>, kept 65 minutes)
 ARGV[1] retention ms for finished jobs, then triples: job id, fencing token, result JSON ("" = none)
 Returns one status per job: 1 done, 0 already done by this same token (a repeated call),
@@ -13,6 +14,19 @@ local function emit(prefix, id, ...) -- to the job's event stream, only while an
     redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
   end
 end
+local function freeSlots(prefix, pending, id, slots) -- gives back a job's concurrency slots; a parked job takes each
+  if not slots then return end
+  for scope in string.gmatch(slots, '%S+') do
+    redis.call('SREM', prefix .. 'running:' .. scope, id)
+    local entry = scope ~= 'queue' and redis.call('RPOP', prefix .. 'parked:' .. scope)
+    if entry then redis.call('RPUSH', pending, entry) end
+  end
+end
+local function freeUnique(prefix, id, key, mode) -- the job's unique key is free again (a period's lives on)
+  if key and mode ~= 'period' and redis.call('GET', prefix .. 'uniq:' .. key) == id then
+    redis.call('DEL', prefix .. 'uniq:' .. key)
+  end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local retention = tonumber(ARGV[1])
@@ -21,13 +35,16 @@ local out = {}
 local record = {}
 for i = 2, #ARGV, 3 do
   local id, token = ARGV[i], ARGV[i + 1]
-  local state, current, closed = unpack(redis.call('HMGET', KEYS[2] .. 'job:' .. id, 'state', 'token', 'closedToken'))
+  local state, current, closed, slots, ukey, umode = unpack(redis.call('HMGET', KEYS[2] .. 'job:' .. id,
+    'state', 'token', 'closedToken', 'slots', 'uniq', 'uniqMode'))
   local status
   if not state then
     status = -1
   elseif state == 'ACTIVE' and current == token then
     status = 1
     record[#record + 1] = i
+    freeSlots(KEYS[2], KEYS[4], id, slots)
+    freeUnique(KEYS[2], id, ukey, umode)
   elseif state == 'SUCCEEDED' and closed == token then
     status = 0
   elseif state == 'CANCELLED' then

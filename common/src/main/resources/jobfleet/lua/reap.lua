@@ -7,6 +7,7 @@ where it could): a job one short of the limit whose unmarked lease expires goes 
 with its count unchanged, so an innocent job held beside a crashing one is never made poison.
 KEYS[1] active zset  KEYS[2] pending list  KEYS[3] dead zset  KEYS[4] queue key prefix
 KEYS[5] stats hash (a poison death also counts in jobfleet:{q}:minute:<epoch minute>, kept 65 minutes)
+Concurrency slots a reaped job held are given back (a parked job takes each).
 ARGV[1] max jobs per call  ARGV[2] poison limit  ARGV[3] errors kept per job
 Returns {requeued, dead, id1, id2, ...}. Uses the server clock, so a worker whose clock is
 off never reaps a live lease early. Safe for every worker to run at once, and to repeat. ]]
@@ -14,6 +15,14 @@ local function emit(prefix, id, ...) -- to the job's event stream, only while an
   if redis.call('SISMEMBER', prefix .. 'watched', id) == 1 then
     redis.call('XADD', prefix .. 'events:' .. id, 'MAXLEN', '~', 200, '*', ...)
     redis.call('PEXPIRE', prefix .. 'events:' .. id, 86400000)
+  end
+end
+local function freeSlots(prefix, pending, id, slots) -- gives back a job's concurrency slots; a parked job takes each
+  if not slots then return end
+  for scope in string.gmatch(slots, '%S+') do
+    redis.call('SREM', prefix .. 'running:' .. scope, id)
+    local entry = scope ~= 'queue' and redis.call('RPOP', prefix .. 'parked:' .. scope)
+    if entry then redis.call('RPUSH', pending, entry) end
   end
 end
 local t = redis.call('TIME')
@@ -24,9 +33,10 @@ local out = {0, 0}
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   local jobKey = KEYS[4] .. 'job:' .. id
-  local state, worker, attempts, errors, dropped, expiries, token, suspectRun = unpack(redis.call('HMGET',
-    jobKey, 'state', 'worker', 'attempts', 'errors', 'errorsDropped', 'expiries', 'token', 'suspectRun'))
+  local state, worker, attempts, errors, dropped, expiries, token, suspectRun, slots = unpack(redis.call('HMGET',
+    jobKey, 'state', 'worker', 'attempts', 'errors', 'errorsDropped', 'expiries', 'token', 'suspectRun', 'slots'))
   if state == 'ACTIVE' then
+    freeSlots(KEYS[4], KEYS[2], id, slots)
     expiries = tonumber(expiries) or 0
     if expiries + 1 < poison or suspectRun == token then
       expiries = redis.call('HINCRBY', jobKey, 'expiries', 1)

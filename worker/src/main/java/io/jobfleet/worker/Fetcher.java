@@ -50,6 +50,8 @@ final class Fetcher implements Runnable {
     private final Map<String, int[]> failures = new HashMap<>();
 
     private final Map<String, Long> failedUntil = new HashMap<>();
+    /** When (System.currentTimeMillis) a claim said parked jobs may be startable: look again then (0: none). */
+    private long lookAgainAt;
     /** When (System.nanoTime) a claim last succeeded on any partition. */
     private long lastClaimOkNanos = System.nanoTime();
     /** A job one expiry short of the poison limit, held until it can run alone (at most one). */
@@ -178,6 +180,12 @@ final class Fetcher implements Runnable {
             return 0;
         }
         pausedUntil.remove(queue);
+        // the queue's own limit is full: like a pause, for as long as the claim said
+        if (claim.blockedForMs() > 0) pausedUntil.put(queue, now + claim.blockedForMs());
+        if (claim.lookAgainInMs() > 0) {
+            long at = now + claim.lookAgainInMs();
+            if (lookAgainAt == 0 || at < lookAgainAt) lookAgainAt = at;
+        }
         take(claim.jobs());
         return claim.jobs().size();
     }
@@ -275,6 +283,10 @@ final class Fetcher implements Runnable {
         long now = System.currentTimeMillis();
         Set<String> open = new LinkedHashSet<>();
         long wait = IDLE_WAIT_MS;
+        if (lookAgainAt != 0) { // parked jobs may be startable then: no new job would wake a waiter for them
+            wait = Math.max(1, Math.min(wait, lookAgainAt - now));
+            lookAgainAt = 0;
+        }
         List<Partition> all;
         try {
             all = layout.all();
@@ -288,9 +300,10 @@ final class Fetcher implements Runnable {
             Long retryAt = failedUntil.get(queue);
             if (retryAt != null && retryAt > now) wait = Math.min(wait, retryAt - now);
             else if (until == null || until <= now) open.add(queue);
+            else wait = Math.min(wait, until - now); // paused, or its limit full: look again when due
         }
         if (open.isEmpty()) {
-            Thread.sleep(Math.min(wait, PAUSE_RECHECK_MS));
+            Thread.sleep(Math.max(1, Math.min(wait, PAUSE_RECHECK_MS)));
             return;
         }
         wake.await(open, wait);

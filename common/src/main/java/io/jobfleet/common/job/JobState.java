@@ -14,15 +14,17 @@ public enum JobState {
     ACTIVE,
     SUCCEEDED,
     DEAD,
-    CANCELLED;
+    CANCELLED,
+    /** Not started by its expiresAt: never run, kept with the reason for the finished jobs' retention. */
+    EXPIRED;
 
     public Set<JobState> next() {
         return switch (this) {
-            case QUEUED -> EnumSet.of(ACTIVE, CANCELLED);
+            case QUEUED -> EnumSet.of(ACTIVE, CANCELLED, EXPIRED);
             case SCHEDULED -> EnumSet.of(QUEUED, CANCELLED);
             case ACTIVE -> EnumSet.of(SUCCEEDED, SCHEDULED, QUEUED, DEAD, CANCELLED);
             case DEAD -> EnumSet.of(QUEUED);
-            case SUCCEEDED, CANCELLED -> EnumSet.noneOf(JobState.class);
+            case SUCCEEDED, CANCELLED, EXPIRED -> EnumSet.noneOf(JobState.class);
         };
     }
 
@@ -32,6 +34,6 @@ public enum JobState {
 
     /** Finished for good: the record only waits for its retention to run out. */
     public boolean isFinal() {
-        return this == SUCCEEDED || this == CANCELLED;
+        return this == SUCCEEDED || this == CANCELLED || this == EXPIRED;
     }
 }

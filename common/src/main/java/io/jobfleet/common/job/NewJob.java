@@ -82,6 +82,9 @@ public record NewJob(
             throw new IllegalArgumentException("priority must be 0..." + MAX_PRIORITY + ", got " + priority);
         }
         checkKey("group", group);
+        if (group != null && priority != 0) {
+            throw new IllegalArgumentException("give a group or a priority, not both: groups are served round robin");
+        }
         checkKey("limitKey", limitKey);
         if (unique != null && unique.key() == null && !unique.fields().isEmpty()) {
             unique = unique.withKey(Unique.derive(type, unique.fields(), payload));

@@ -18,11 +18,14 @@ record ClaimReply(List<ClaimedJob> jobs, List<Unreadable> unreadable) {
     /** A claimed job whose record cannot be read: its lease (token, attempt) and what is wrong. */
     record Unreadable(ClaimedJob lease, String problem) {}
 
-    /** Reads {@code {1, id1, {token, attempts, fields...}, ...}}; {@code fields} are the names claim.lua was asked for. */
+    /**
+     * Reads {@code {1, blocked until, look again by, id1, {token, attempts, fields...}, ...}};
+     * {@code fields} are the names claim.lua was asked for.
+     */
     static ClaimReply read(String queue, String worker, List<String> fields, List<?> out) {
-        List<ClaimedJob> jobs = new ArrayList<>((out.size() - 1) / 2);
+        List<ClaimedJob> jobs = new ArrayList<>((out.size() - 3) / 2);
         List<Unreadable> unreadable = new ArrayList<>(0);
-        for (int i = 1; i < out.size(); i += 2) {
+        for (int i = 3; i < out.size(); i += 2) {
             String id = (String) out.get(i);
             List<?> values = (List<?>) out.get(i + 1);
             Map<String, String> lease = lease(worker, values);

@@ -8,9 +8,11 @@ import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobId;
 import io.jobfleet.common.job.NewJob;
 import io.jobfleet.common.job.Retention;
+import io.jobfleet.common.job.Unique;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,7 +101,7 @@ final class Enqueue {
         for (int i : left) {
             NewJob job = jobs.get(i);
             byPartition
-                    .computeIfAbsent(partitions.pick(queue, job.idempotencyKey(), job.id()), p -> new ArrayList<>())
+                    .computeIfAbsent(partitions.pick(queue, routingKey(job), job.id()), p -> new ArrayList<>())
                     .add(i);
         }
         List<Integer> again = new ArrayList<>();
@@ -124,7 +126,7 @@ final class Enqueue {
      */
     private List<EnqueueResult> enqueueTo(Partition partition, List<NewJob> jobs, long share, long maxDepth) {
         Keys keys = partition.keys();
-        List<String> args = new ArrayList<>(3 + jobs.size() * 16);
+        List<String> args = new ArrayList<>(3 + jobs.size() * 24);
         args.add(Integer.toString(jobs.size()));
         args.add(Long.toString(retention.idempotency().toMillis()));
         args.add(Long.toString(share));
@@ -136,13 +138,27 @@ final class Enqueue {
         if (first == Reply.QUEUE_FULL) throw new QueueFullException(partition.queue(), maxDepth);
         List<EnqueueResult> results = new ArrayList<>(jobs.size());
         for (int i = 0; i < out.size(); i += 2) {
-            long status = (Long) out.get(i);
-            EnqueueResult.Status s = status == 1
-                    ? EnqueueResult.Status.CREATED
-                    : status == 2 ? EnqueueResult.Status.REPLAYED : EnqueueResult.Status.CONFLICT;
-            results.add(new EnqueueResult((String) out.get(i + 1), s));
+            results.add(new EnqueueResult((String) out.get(i + 1), status((Long) out.get(i))));
         }
         return results;
+    }
+
+    private static EnqueueResult.Status status(long code) {
+        if (code == 1) return EnqueueResult.Status.CREATED;
+        if (code == 2) return EnqueueResult.Status.REPLAYED;
+        if (code == 3) return EnqueueResult.Status.DUPLICATE;
+        if (code == 4) return EnqueueResult.Status.REPLACED;
+        if (code == Reply.UNIQUE_REFUSED) return EnqueueResult.Status.REFUSED;
+        return EnqueueResult.Status.CONFLICT;
+    }
+
+    /**
+     * What picks a job's partition: its unique key (all jobs of one key meet in one partition,
+     * where the script holds the key), else its idempotency key, else its id.
+     */
+    private static String routingKey(NewJob job) {
+        if (job.unique() != null) return "unique:" + job.unique().key();
+        return job.idempotencyKey();
     }
 
     private static void addEnqueueArgs(List<String> args, String id, NewJob job) {
@@ -155,6 +171,16 @@ final class Enqueue {
                         ? "0"
                         : Long.toString(Math.max(1, job.runAt().toEpochMilli())));
         args.add(job.highPriority() ? "1" : "0");
+        args.add(Integer.toString(job.priority()));
+        args.add(job.group() == null ? "" : job.group());
+        Unique unique = job.unique();
+        args.add(unique == null ? "" : unique.key());
+        args.add(unique == null ? "" : unique.mode().name().toLowerCase(Locale.ROOT));
+        args.add(
+                unique == null || unique.period() == null
+                        ? "0"
+                        : Long.toString(unique.period().toMillis()));
+        args.add(unique == null ? "" : unique.onConflict().name().toLowerCase(Locale.ROOT));
         List<String> fields = new ArrayList<>(16);
         fields.add("type");
         fields.add(job.type());
@@ -174,6 +200,11 @@ final class Enqueue {
         optional(fields, "requestId", job.requestId());
         optional(fields, "traceparent", job.traceparent());
         optional(fields, "submittedBy", job.submitter());
+        optional(fields, "limitKey", job.limitKey());
+        optional(
+                fields,
+                "expiresAt",
+                job.expiresAt() == null ? null : job.expiresAt().toEpochMilli());
         args.add(Integer.toString(fields.size() / 2));
         args.addAll(fields);
     }

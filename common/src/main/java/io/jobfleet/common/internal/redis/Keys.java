@@ -40,24 +40,23 @@ public final class Keys {
     /** About how many events a job's stream keeps (XADD MAXLEN ~). */
     static final int EVENTS_MAXLEN = 200;
     /** The suffixes scripts append to a queue's {@link #prefix} themselves: the Lua side of this class. */
-    static final java.util.List<String> SCRIPT_SUFFIXES =
-            java.util.List.of(
-                    JOB,
-                    STEPS,
-                    EVENTS,
-                    IDEMPOTENCY,
-                    MINUTE,
-                    WATCHED,
-                    RUNNING,
-                    STARTS,
-                    PARKED,
-                    GROUP,
-                    UNIQUE,
-                    LIMITS,
-                    THROTTLED,
-                    THROTTLED_BY,
-                    PRIORITIZED,
-                    GROUPS);
+    static final java.util.List<String> SCRIPT_SUFFIXES = java.util.List.of(
+            JOB,
+            STEPS,
+            EVENTS,
+            IDEMPOTENCY,
+            MINUTE,
+            WATCHED,
+            RUNNING,
+            STARTS,
+            PARKED,
+            GROUP,
+            UNIQUE,
+            LIMITS,
+            THROTTLED,
+            THROTTLED_BY,
+            PRIORITIZED,
+            GROUPS);
     /**
      * Queues whose keys are kept once made. Any reader can name queues without end (GET
      * /v1/queues/&lt;random&gt;), so past this many names the keys are made afresh on each call.

@@ -49,8 +49,12 @@ public final class Leases {
         this.retention = retention;
     }
 
-    /** Result of a claim: the jobs now held, or {@code paused} when the queue is paused. */
-    public record Claim(boolean paused, List<ClaimedJob> jobs) {}
+    /**
+     * Result of a claim: the jobs now held, or {@code paused} when the queue is paused.
+     * {@code blockedForMs}: the queue's own limit is full, claim no sooner (0: not blocked);
+     * {@code lookAgainInMs}: parked jobs may be startable by then, though nothing wakes a waiter (0: none).
+     */
+    public record Claim(boolean paused, List<ClaimedJob> jobs, long blockedForMs, long lookAgainInMs) {}
 
     /** A success to record: the job, the lease it ran under and its result (null for none). */
     public record Ack(String id, long token, String resultJson) {}
@@ -58,17 +62,18 @@ public final class Leases {
     /** Claims up to {@code max} jobs (QUEUED -> ACTIVE), each leased to {@code worker} for {@code lease}. */
     public Claim claim(Partition partition, int max, Duration lease, String worker) {
         Keys keys = partition.keys();
-        List<String> args = new ArrayList<>(3 + CLAIM_FIELDS.size());
+        List<String> args = new ArrayList<>(4 + CLAIM_FIELDS.size());
         args.add(Integer.toString(max));
         args.add(Long.toString(lease.toMillis()));
         args.add(worker);
+        args.add(Long.toString(retention.finished().toMillis()));
         args.addAll(CLAIM_FIELDS);
-        List<?> out = (List<?>)
-                redis.run(Script.CLAIM, List.of(keys.pending(), keys.active(), keys.paused(), keys.prefix()), args);
-        if ((Long) out.get(0) == Reply.PAUSED) return new Claim(true, List.of());
+        List<?> out = (List<?>) redis.run(
+                Script.CLAIM, List.of(keys.pending(), keys.active(), keys.paused(), keys.prefix(), keys.stats()), args);
+        if ((Long) out.get(0) == Reply.PAUSED) return new Claim(true, List.of(), 0, 0);
         ClaimReply reply = ClaimReply.read(partition.name(), worker, CLAIM_FIELDS, out);
         for (ClaimReply.Unreadable job : reply.unreadable()) deadLetterUnreadable(job, worker);
-        return new Claim(false, reply.jobs());
+        return new Claim(false, reply.jobs(), (Long) out.get(1), (Long) out.get(2));
     }
 
     /**
@@ -132,7 +137,8 @@ public final class Leases {
             args.add(Long.toString(ack.token()));
             args.add(ack.resultJson() == null ? "" : ack.resultJson());
         }
-        List<?> out = (List<?>) redis.run(Script.ACK, List.of(keys.active(), keys.prefix(), keys.stats()), args);
+        List<?> out = (List<?>)
+                redis.run(Script.ACK, List.of(keys.active(), keys.prefix(), keys.stats(), keys.pending()), args);
         List<ReportStatus> statuses = new ArrayList<>(out.size());
         for (Object code : out) statuses.add(Reply.status((Long) code));
         return statuses;
@@ -148,7 +154,14 @@ public final class Leases {
         Keys keys = Keys.of(job.queue());
         List<?> out = (List<?>) redis.run(
                 Script.FAIL,
-                List.of(keys.active(), keys.scheduled(), keys.dead(), keys.job(job.id()), keys.stats(), keys.prefix()),
+                List.of(
+                        keys.active(),
+                        keys.scheduled(),
+                        keys.dead(),
+                        keys.job(job.id()),
+                        keys.stats(),
+                        keys.prefix(),
+                        keys.pending()),
                 List.of(
                         job.id(),
                         Long.toString(job.token()),
@@ -165,13 +178,33 @@ public final class Leases {
 
     /** Hands a running job back without spending its attempt: to pending now, or scheduled after {@code delay}. */
     public void release(ClaimedJob job, Duration delay) {
+        release(job, delay, 0);
+    }
+
+    /**
+     * The handler said "not now, again in {@code delay}": scheduled again without spending an
+     * attempt, counted in the job's snoozes. False, with nothing changed, when the job has
+     * snoozed {@code maxSnoozes} times already: the caller records it dead.
+     */
+    public boolean snooze(ClaimedJob job, Duration delay, int maxSnoozes) {
+        if (maxSnoozes < 1) throw new IllegalArgumentException("maxSnoozes must be at least 1, got " + maxSnoozes);
+        return release(job, delay, maxSnoozes);
+    }
+
+    private boolean release(ClaimedJob job, Duration delay, int snoozeCap) {
         Keys keys = Keys.of(job.queue());
         List<?> out = (List<?>) redis.run(
                 Script.RELEASE,
                 List.of(keys.active(), keys.pending(), keys.scheduled(), keys.job(job.id()), keys.prefix()),
-                List.of(job.id(), Long.toString(job.token()), Long.toString(delay.toMillis())));
-        Reply.check(
-                (Long) out.get(0), job.queue(), job.id(), job.token(), "release", out.size() > 1 ? out.get(1) : null);
+                List.of(
+                        job.id(),
+                        Long.toString(job.token()),
+                        Long.toString(delay.toMillis()),
+                        Integer.toString(snoozeCap)));
+        long code = (Long) out.get(0);
+        if (code == Reply.SNOOZE_CAP) return false;
+        Reply.check(code, job.queue(), job.id(), job.token(), "release", out.size() > 1 ? out.get(1) : null);
+        return true;
     }
 
     /**

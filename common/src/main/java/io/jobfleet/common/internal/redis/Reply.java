@@ -19,6 +19,10 @@ final class Reply {
     static final int QUEUE_FULL = -7;
     /** enqueue: the partition is retired (a shrink dropped it); nothing written, route again. */
     static final int RETIRED = -8;
+    /** enqueue: a unique job holds the key and the rule refuses. */
+    static final int UNIQUE_REFUSED = -9;
+    /** release as a snooze: the job has snoozed as many times as allowed. */
+    static final int SNOOZE_CAP = -10;
 
     private Reply() {}
 

@@ -16,10 +16,10 @@ import java.util.Locale;
  */
 enum Script {
     ENQUEUE(4),
-    CLAIM(4),
+    CLAIM(5),
     RENEW(2),
-    ACK(3),
-    FAIL(6),
+    ACK(4),
+    FAIL(7),
     RELEASE(5),
     REAP(5),
     PROMOTE(3),

@@ -94,7 +94,7 @@ public final class RawQueue {
             case SCHEDULED -> EnumSet.of(Place.SCHEDULED);
             case ACTIVE -> EnumSet.of(Place.ACTIVE);
             case DEAD -> EnumSet.of(Place.DEAD);
-            case SUCCEEDED, CANCELLED -> EnumSet.noneOf(Place.class);
+            case SUCCEEDED, CANCELLED, EXPIRED -> EnumSet.noneOf(Place.class);
         };
     }
 

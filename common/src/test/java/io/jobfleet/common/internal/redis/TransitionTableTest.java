@@ -3,6 +3,7 @@ package io.jobfleet.common.internal.redis;
 import static io.jobfleet.common.job.JobState.ACTIVE;
 import static io.jobfleet.common.job.JobState.CANCELLED;
 import static io.jobfleet.common.job.JobState.DEAD;
+import static io.jobfleet.common.job.JobState.EXPIRED;
 import static io.jobfleet.common.job.JobState.QUEUED;
 import static io.jobfleet.common.job.JobState.SCHEDULED;
 import static io.jobfleet.common.job.JobState.SUCCEEDED;
@@ -16,6 +17,7 @@ import io.jobfleet.common.internal.job.FailOutcome;
 import io.jobfleet.common.internal.job.ReportStatus;
 import io.jobfleet.common.job.JobState;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -38,6 +40,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TransitionTableTest extends RealRedisTest {
     private static final Duration SHORT = Duration.ofMillis(30);
+    private static final Duration EXPIRY = Duration.ofMillis(400);
+    /** While set, {@link #prepare} makes jobs that expire at this time. */
+    private Instant expiresAt;
 
     /**
      * Each operation, the state it moves a job to, and the states DESIGN.md names it for. Three
@@ -54,7 +59,9 @@ class TransitionTableTest extends RealRedisTest {
         RELEASE(QUEUED, ACTIVE),
         PROMOTE(QUEUED, SCHEDULED),
         CANCEL(CANCELLED, QUEUED, SCHEDULED, ACTIVE),
-        REQUEUE(QUEUED, DEAD);
+        REQUEUE(QUEUED, DEAD),
+        /** A claim meeting a job past its expiresAt (made with one a little ahead, then waited out). */
+        EXPIRE(EXPIRED, QUEUED);
 
         final JobState target;
 
@@ -87,7 +94,7 @@ class TransitionTableTest extends RealRedisTest {
     @ParameterizedTest(name = "{0} on a {1} job")
     @MethodSource("everyOperationInEveryState")
     void operationMovesTheJobExactlyWhenTheStateMachineAllowsIt(Op op, JobState start) {
-        String id = prepare(start, op.afterDueTime());
+        String id = op == Op.EXPIRE ? prepareExpiring(start) : prepare(start, op.afterDueTime());
         assertThat(raw.state(id)).isEqualTo(start);
         assertThat(raw.placesOf(id)).isEqualTo(RawQueue.placesFor(start));
         ClaimedJob holder = holder(id);
@@ -163,16 +170,41 @@ class TransitionTableTest extends RealRedisTest {
         }
     }
 
+    /** A job in {@code state} that expires {@link #EXPIRY} from now, if it has not started by then. */
+    private String prepareExpiring(JobState state) {
+        expiresAt = Instant.now().plus(EXPIRY);
+        try {
+            return prepare(state, false);
+        } finally {
+            expiresAt = null;
+        }
+    }
+
     /** Makes a job in {@code state} the way production does. {@code dueSoon}: short lease or delay. */
     private String prepare(JobState state, boolean dueSoon) {
         Duration lease = dueSoon ? SHORT : LONG_LEASE;
+        if (state == EXPIRED) {
+            String id = store.enqueue(job(1).withExpiresAt(Instant.now().minusSeconds(1)))
+                    .id();
+            assertThat(leases.claim(P, 10, LONG_LEASE, "w1").jobs()).isEmpty();
+            return id;
+        }
+        if (expiresAt != null && state != SCHEDULED) {
+            String id = store.enqueue(job(1).withExpiresAt(expiresAt)).id();
+            if (state == QUEUED) return id;
+            return settle(state, id, claimOne(lease, "w1"));
+        }
         if (state == SCHEDULED) {
             return store.enqueue(job(1).withDelay(dueSoon ? SHORT : Duration.ofHours(1)))
                     .id();
         }
         String id = enqueue(1);
         if (state == QUEUED) return id;
-        ClaimedJob claimed = claimOne(lease, "w1");
+        return settle(state, id, claimOne(lease, "w1"));
+    }
+
+    /** Takes a just-claimed job on to {@code state}. */
+    private String settle(JobState state, String id, ClaimedJob claimed) {
         assertThat(claimed.id()).isEqualTo(id);
         switch (state) {
             case ACTIVE -> {}
@@ -234,9 +266,18 @@ class TransitionTableTest extends RealRedisTest {
                     int moved = queues.requeue(Q, List.of(id), false);
                     yield new Outcome(moved == 1, moved, null);
                 }
+                case EXPIRE -> {
+                    Thread.sleep(EXPIRY.toMillis() + 50);
+                    long expiredBefore = raw.stat("expired");
+                    var jobs = leases.claim(P, 10, LONG_LEASE, "w2").jobs();
+                    yield new Outcome(jobs.isEmpty() && raw.stat("expired") == expiredBefore + 1, jobs, null);
+                }
             };
         } catch (RuntimeException e) {
             return new Outcome(false, null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }
