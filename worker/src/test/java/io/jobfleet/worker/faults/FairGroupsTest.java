@@ -2,7 +2,9 @@ package io.jobfleet.worker.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobfleet.common.internal.redis.Keys;
 import io.jobfleet.common.internal.redis.QueueStore;
+import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.QueueCounts;
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +29,7 @@ class FairGroupsTest extends FlowTestBase {
         long xMs = System.currentTimeMillis() - xFrom;
 
         QueueCounts before = new QueueStore(redis).counts(Q);
+        String xWaiting = TestRedis.raw(redis, j -> j.hget(Keys.of(Q).groups(), "X"));
         long yEnqueuedAt = redisNowMs();
         enqueue(100, i -> job(Q, "F", "y-" + i, 2).withGroup("Y"));
         List<FlowHistory.Line> yStarts =
@@ -39,11 +42,13 @@ class FairGroupsTest extends FlowTestBase {
                 .sorted()
                 .toArray();
         System.out.printf(
-                "FLOW fairness: 100,000 X jobs enqueued in %d ms; when Y enqueued: pending %d, active %d;"
+                "FLOW fairness: 100,000 X jobs enqueued in %d ms; when Y enqueued: pending list %d, active %d, X waiting"
+                        + " (groups hash) %s;"
                         + " Y's 100 started after p50 %d ms, max %d ms (Redis clock) while %d X jobs started%n",
                 xMs,
                 before.pending(),
                 before.active(),
+                xWaiting,
                 waits[waits.length / 2],
                 waits[waits.length - 1],
                 xStartedBeforeLastY);

@@ -143,7 +143,8 @@ abstract class FaultTestBase {
     }
 
     /**
-     * Nothing pending, active or scheduled, each partition read in one atomic call: depths read
+     * Nothing pending, active or scheduled, and nothing waiting outside pending (parked behind a
+     * limit, prioritized, in a group), each partition read in one atomic call: depths read
      * key by key can miss a job moving between two of them (a reaped job going from active back
      * to pending), end the wait while it still has to run, and have the checker read the history
      * before its run ends.
@@ -153,8 +154,15 @@ abstract class FaultTestBase {
         for (int k = 0; k < partitions; k++) {
             Keys keys = Keys.of(k == 0 ? queue : Names.partition(queue, k));
             List<?> depths = TestRedis.raw(redis, j -> (List<?>) j.eval(
-                    "return {redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}",
-                    List.of(keys.pending(), keys.active(), keys.scheduled()),
+                    "return {redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]),"
+                            + " redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5]), redis.call('HLEN', KEYS[6])}",
+                    List.of(
+                            keys.pending(),
+                            keys.active(),
+                            keys.scheduled(),
+                            keys.throttled(),
+                            keys.prioritized(),
+                            keys.groups()),
                     List.of()));
             for (Object depth : depths) if ((Long) depth != 0) return false;
         }
