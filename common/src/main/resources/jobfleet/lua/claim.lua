@@ -141,7 +141,10 @@ local function start(id, v, group)
     redis.call('PEXPIRE', jobKey, tonumber(ARGV[4]))
     redis.call('HINCRBY', KEYS[5], 'expired', 1)
     freeUnique(KEYS[4], id, v[at + 6], v[at + 7])
-    if watched then emit(KEYS[4], id, 'type', 'state', 'state', 'EXPIRED', 'at', now) end
+    if watched then
+      emit(KEYS[4], id, 'type', 'state', 'state', 'EXPIRED', 'at', now)
+      redis.call('SREM', KEYS[4] .. 'watched', id)
+    end
     return false
   end
   local scopes = {}

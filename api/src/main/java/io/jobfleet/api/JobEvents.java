@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * {@code GET /v1/queues/{queue}/jobs/{id}/events}: Server-Sent Events for one job. The first
  * event is a snapshot of its state; then every state change and progress report, each with the
  * event id a reconnecting client sends back as {@code Last-Event-ID}; and, while the job waits,
- * its position in the queue. The stream ends after a final state (SUCCEEDED, CANCELLED). Each
+ * its position in the queue. The stream ends after a final state (SUCCEEDED, CANCELLED, EXPIRED). Each
  * connection polls the job's event stream every 200 ms on a virtual thread.
  */
 final class JobEvents {
@@ -29,7 +29,7 @@ final class JobEvents {
     private static final long POLL_MS = 200;
     private static final long POSITION_EVERY_MS = 1_000;
     private static final long KEEP_ALIVE_MS = 15_000;
-    private static final Set<String> FINAL = Set.of("SUCCEEDED", "CANCELLED");
+    private static final Set<String> FINAL = Set.of("SUCCEEDED", "CANCELLED", "EXPIRED");
 
     private final JobStore store;
     private final EventStore events;

@@ -21,6 +21,9 @@ public record JobEvent(String id, String type, JsonNode data) {
     /** True for a state event of SUCCEEDED, CANCELLED or DEAD: the job has an outcome. */
     public boolean isOutcome() {
         JobState state = state();
-        return state == JobState.SUCCEEDED || state == JobState.CANCELLED || state == JobState.DEAD;
+        return state == JobState.SUCCEEDED
+                || state == JobState.CANCELLED
+                || state == JobState.DEAD
+                || state == JobState.EXPIRED;
     }
 }

@@ -36,7 +36,8 @@ public final class JobfleetClient implements AutoCloseable {
     /** How often {@link #awaitOutcome} also reads the record itself, should events have been trimmed or expired. */
     static final Duration RECORD_CHECK = Duration.ofSeconds(5);
 
-    private static final Set<JobState> OUTCOMES = EnumSet.of(JobState.SUCCEEDED, JobState.CANCELLED, JobState.DEAD);
+    private static final Set<JobState> OUTCOMES =
+            EnumSet.of(JobState.SUCCEEDED, JobState.CANCELLED, JobState.DEAD, JobState.EXPIRED);
 
     private final Redis redis;
     private final JobStore jobs;

@@ -85,6 +85,25 @@ public final class JobStore {
     }
 
     /**
+     * Changes a waiting (QUEUED or SCHEDULED) job's priority, 0 (first) to
+     * {@link NewJob#MAX_PRIORITY}; returns its state. A job that no longer waits throws
+     * {@link io.jobfleet.common.error.IllegalTransitionException}.
+     */
+    public JobState prioritize(String queue, String id, int priority) {
+        if (priority < 0 || priority > NewJob.MAX_PRIORITY) {
+            throw new IllegalArgumentException("priority must be 0..." + NewJob.MAX_PRIORITY + ", got " + priority);
+        }
+        Keys keys = locate(queue, id).keys();
+        List<?> out = (List<?>) redis.run(
+                Script.PRIORITIZE,
+                List.of(keys.pending(), keys.job(id), keys.prefix()),
+                List.of(id, Integer.toString(priority)));
+        long code = (Long) out.get(0);
+        Reply.check(code, queue, id, 0, "prioritize", out.size() > 1 ? out.get(1) : null);
+        return JobState.valueOf((String) out.get(1));
+    }
+
+    /**
      * The job {@code id} of {@code queue}. For a partitioned queue, its partitions are probed in
      * turn (one round trip each); the record's {@link JobRecord#queue()} is the partition it lives in.
      */

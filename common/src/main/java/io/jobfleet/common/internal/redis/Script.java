@@ -30,7 +30,8 @@ enum Script {
     STEP(2),
     SUSPECT(1),
     WATCH(2),
-    HEARTBEAT(1);
+    HEARTBEAT(1),
+    PRIORITIZE(3);
 
     final int keys;
     final String body;

@@ -128,6 +128,17 @@ class FlowControlTest extends RealRedisTest {
     }
 
     @Test
+    void aWaitingJobsPriorityCanChange() {
+        String a = enqueue(1);
+        String b = enqueue(2);
+        assertThat(store.prioritize(Q, a, 5)).isEqualTo(JobState.QUEUED);
+        assertThat(ids(claim(1))).containsExactly(b);
+        assertThat(store.prioritize(Q, a, 0)).isEqualTo(JobState.QUEUED);
+        assertThat(raw.field(a, "priority")).isNull();
+        assertThat(ids(claim(1))).containsExactly(a);
+    }
+
+    @Test
     void uniqueJobsAnswerTheHolderReplaceOrRefuse() {
         Unique rule = Unique.byKey("user-42", Unique.Mode.ACTIVE);
         EnqueueResult first = store.enqueue(List.of(job(1).withUnique(rule)), 0).get(0);
