@@ -80,14 +80,16 @@ class ConcurrencyLimitTest extends FlowTestBase {
         long slotsBackMs = System.currentTimeMillis() - killStarted;
 
         HistoryChecker.Report report = drainAndCheck("concurrency limit 5, 1 SIGKILL", Q, Duration.ofMinutes(5));
-        int maxRunning = FlowHistory.maxRunning(HistoryChecker.runs(history), killedAt);
+        FlowHistory.Peak peak = FlowHistory.maxRunning(HistoryChecker.runs(history), killedAt);
         System.out.printf(
                 "FLOW concurrency: limit %d, %d jobs, 3 JVMs x 20 slots: max running by the handlers' history %d;"
                         + " %d SIGKILL(s), the last left %d slot(s) held by the dead: back after %d ms (bound: lease %d + reap %d ms)%n",
-                LIMIT, JOBS, maxRunning, killedAt.size(), stranded.size(), slotsBackMs, LEASE_MS, REAP_MS);
+                LIMIT, JOBS, peak.count(), killedAt.size(), stranded.size(), slotsBackMs, LEASE_MS, REAP_MS);
         assertSafe(report);
         assertThat(report.acknowledged()).isEqualTo(ids.size());
-        assertThat(maxRunning).as("most jobs running at once").isLessThanOrEqualTo(LIMIT);
+        assertThat(peak.count())
+                .as("most jobs running at once: at %d ms, %s", peak.atMs(), peak.open())
+                .isLessThanOrEqualTo(LIMIT);
         assertThat(slotsBackMs).as("ms from SIGKILL to its slots back").isLessThanOrEqualTo(LEASE_MS + REAP_MS + 1_000);
         long held = TestRedis.raw(redis, j -> j.scard(running));
         assertThat(held).as("slots held after the drain").isZero();

@@ -33,48 +33,70 @@ final class FlowHistory {
                 .toList();
     }
 
+    /** The most runs in progress at one instant ({@code count}), the first such instant, and those runs. */
+    record Peak(int count, long atMs, List<String> open) {}
+
     /**
      * The most runs in progress at one instant, by the handlers' clocks. A run is open from its
-     * start line to its end or failure line; one with neither was cut short: it closes when its
-     * worker was killed ({@code killedAt}, worker id to ms), else when the job's next run started,
-     * else never (it counts to the end). An end and a start at the same millisecond do not
-     * overlap: the end was written before the job was acknowledged, the start after the next claim.
+     * start line to its end or failure line; one whose job starts again first was cut short (a
+     * crash, a lost lease: a reaped job can run again with the same attempt number): it closes
+     * when its worker was killed ({@code killedAt}, worker id to ms) or when the job's next run
+     * started, whichever came first (that claim came after this run's lease was taken back, with
+     * its slot); one with neither closes at its worker's kill, else never (it counts to the end).
+     * So this measures slots: a handler that runs on past its lost lease until it notices is not
+     * counted past the reap. An end and a start at the same millisecond do
+     * not overlap: the end was written before the job was acknowledged, the start after the
+     * next claim.
      */
-    static int maxRunning(List<Run> runs, Map<String, Long> killedAt) {
+    static Peak maxRunning(List<Run> runs, Map<String, Long> killedAt) {
         Map<String, List<Run>> byJob = new HashMap<>();
         for (Run r : runs)
             byJob.computeIfAbsent(r.jobId(), k -> new ArrayList<>()).add(r);
-        List<long[]> events = new ArrayList<>(); // {ms, +1 | -1}
+        List<Interval> intervals = new ArrayList<>();
         for (List<Run> job : byJob.values()) {
             job.sort(java.util.Comparator.comparingLong(Run::atMs));
             for (int i = 0; i < job.size(); i++) {
                 Run start = job.get(i);
                 if (!start.start()) continue;
-                events.add(new long[] {start.atMs(), 1});
-                events.add(new long[] {closing(start, job.subList(i + 1, job.size()), killedAt), -1});
+                intervals.add(new Interval(start, closing(start, job.subList(i + 1, job.size()), killedAt)));
             }
+        }
+        List<long[]> events = new ArrayList<>(); // {ms, +1 | -1}
+        for (Interval in : intervals) {
+            events.add(new long[] {in.start().atMs(), 1});
+            events.add(new long[] {in.endMs(), -1});
         }
         events.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
         int running = 0;
         int max = 0;
+        long at = 0;
         for (long[] e : events) {
             running += (int) e[1];
-            max = Math.max(max, running);
+            if (running > max) {
+                max = running;
+                at = e[0];
+            }
         }
-        return max;
+        long peak = at;
+        List<String> open = intervals.stream()
+                .filter(in -> in.start().atMs() <= peak && in.endMs() > peak)
+                .map(in -> in.start().jobId() + "@" + in.start().worker() + " "
+                        + in.start().atMs() + ".."
+                        + (in.endMs() == Long.MAX_VALUE ? "open" : Long.toString(in.endMs())))
+                .toList();
+        return new Peak(max, at, open);
     }
 
+    private record Interval(Run start, long endMs) {}
+
     private static long closing(Run start, List<Run> later, Map<String, Long> killedAt) {
-        for (Run r : later) {
-            if (r.worker().equals(start.worker()) && r.attempt() == start.attempt() && !r.start()) return r.atMs();
-        }
         Long kill = killedAt.get(start.worker());
-        if (kill != null && kill >= start.atMs()) return kill;
-        return later.stream()
-                .filter(Run::start)
-                .mapToLong(Run::atMs)
-                .findFirst()
-                .orElse(Long.MAX_VALUE);
+        long end = kill != null && kill >= start.atMs() ? kill : Long.MAX_VALUE;
+        for (Run r : later) {
+            if (r.start()) return Math.min(end, r.atMs()); // ran again: this run was cut short before
+            if (r.worker().equals(start.worker()) && r.attempt() == start.attempt()) return r.atMs();
+        }
+        return end;
     }
 
     /** The most of these times (ms) that fall in one window {@code [t, t + windowMs)}. */
