@@ -179,7 +179,7 @@ local function start(id, v, group)
     end
     if s.lim.r then
       redis.call('ZADD', KEYS[4] .. 'starts:' .. scope, now, id .. ':' .. token)
-      s.inWindow = s.inWindow + 1
+      s.inWindow, s.started = s.inWindow + 1, true
     end
   end
   redis.call('HSET', jobKey, 'state', 'ACTIVE', 'token', token, 'attempts', attempts, 'worker', worker,
@@ -226,6 +226,9 @@ while #out - 3 < 2 * take and scanned < take + 500 do
   end
 end
 if #leases > 0 then redis.call('ZADD', KEYS[2], unpack(leases)) end
+for scope, s in pairs(seen) do -- a window log outlives its last start by one period, then goes
+  if s.started then redis.call('PEXPIRE', KEYS[4] .. 'starts:' .. scope, s.lim.p) end
+end
 local next = redis.call('ZRANGE', throttled, 0, 0, 'WITHSCORES')
 if next[2] then out[3] = math.max(1, tonumber(next[2]) - now) end
 return out

@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import io.jobfleet.common.Version;
 import io.jobfleet.common.internal.metrics.QueueGauges;
 import io.jobfleet.common.internal.redis.AuditLog;
+import io.jobfleet.common.internal.redis.FlowView;
 import io.jobfleet.common.internal.redis.JobStore;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
@@ -46,7 +47,7 @@ public final class ApiServer implements AutoCloseable {
         this.gauges = new QueueGauges(metrics.registry, redis, queues::queues);
         AuditLog audit = new AuditLog(redis);
         JobRoutes jobs = new JobRoutes(config, store, guard, metrics, audit);
-        QueueRoutes queueRoutes = new QueueRoutes(queues, new WorkerRegistry(redis), guard, audit);
+        QueueRoutes queueRoutes = new QueueRoutes(queues, new FlowView(redis), new WorkerRegistry(redis), guard, audit);
         this.events = new JobEvents(store, new io.jobfleet.common.internal.redis.EventStore(redis), guard);
         this.app = Javalin.create(javalin -> {
             configure(javalin);

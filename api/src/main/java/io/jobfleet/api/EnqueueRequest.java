@@ -31,12 +31,20 @@ import java.util.stream.Collectors;
 record EnqueueRequest(
         String type,
         JsonNode payload,
-        String priority,
+        JsonNode priority,
         Long delaySeconds,
         String runAt,
         Integer maxAttempts,
         Long timeoutSeconds,
-        String idempotencyKey) {
+        String idempotencyKey,
+        String group,
+        String limitKey,
+        String expiresAt,
+        Long expiresInSeconds,
+        UniqueRequest unique) {
+
+    static final String KNOWN_FIELDS = "type, payload, priority, delaySeconds, runAt, maxAttempts, timeoutSeconds,"
+            + " idempotencyKey, group, limitKey, expiresAt, expiresInSeconds, unique";
 
     /** A batch: {@code {"jobs": [...]}}. */
     record Batch(List<EnqueueRequest> jobs) {}
@@ -87,9 +95,10 @@ record EnqueueRequest(
             if (value == null) throw ApiError.badRequest("the request body must be a JSON object, not null");
             return value;
         } catch (UnrecognizedPropertyException e) {
+            String where = where(e);
+            String known = where.endsWith("unique") ? UniqueRequest.KNOWN_FIELDS : KNOWN_FIELDS;
             throw ApiError.badRequest(
-                    "unknown field '" + e.getPropertyName() + "'" + where(e)
-                            + "; known fields: type, payload, priority, delaySeconds, runAt, maxAttempts, timeoutSeconds, idempotencyKey");
+                    "unknown field '" + e.getPropertyName() + "'" + where + "; known fields: " + known);
         } catch (StreamConstraintsException e) {
             throw pastLimits("");
         } catch (MismatchedInputException e) {
@@ -144,19 +153,28 @@ record EnqueueRequest(
                     .withSubmitter(submitter);
             job = withPriority(job);
             job = withSchedule(job, config);
-            return withTimeout(job);
+            job = withTimeout(job);
+            job = FlowFields.apply(this, job, config);
+            return job;
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }
     }
 
+    /**
+     * A number 0..9 (0, the default, is claimed first; 9 last, with aging), or the older strings:
+     * {@code "high"} (the head of the queue) and {@code "normal"} (priority 0).
+     */
     private NewJob withPriority(NewJob job) {
-        if (priority == null || priority.equals("normal")) return job;
-        if (!priority.equals("high")) {
-            throw ApiError.badRequest("field 'priority' must be 'high' or 'normal', got '" + priority
-                    + "' (for low priority, use a queue with a lower weight)");
+        if (priority == null || priority.isNull()) return job;
+        if (priority.isTextual() && priority.asText().equals("normal")) return job;
+        if (priority.isTextual() && priority.asText().equals("high")) return job.withHighPriority(true);
+        if (priority.isIntegralNumber() && priority.canConvertToInt()) {
+            int level = priority.asInt();
+            if (level >= 0 && level <= NewJob.MAX_PRIORITY) return job.withPriority(level);
         }
-        return job.withHighPriority(true);
+        throw ApiError.badRequest("field 'priority' must be a whole number 0.." + NewJob.MAX_PRIORITY
+                + " (0 the default, claimed first) or 'high' or 'normal', got " + priority);
     }
 
     /** When the job may first run: now, after {@code delaySeconds}, or at {@code runAt}. */

@@ -28,7 +28,8 @@ final class ErrorMapper {
 
     void register(JavalinConfig javalin) {
         javalin.routes.exception(
-                ApiError.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.retryAfterSeconds()));
+                ApiError.class,
+                (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.retryAfterSeconds(), e.jobId()));
         javalin.routes.exception(JobNotFoundException.class, (e, ctx) -> error(ctx, 404, e.code(), e.getMessage(), 0));
         javalin.routes.exception(
                 IllegalTransitionException.class, (e, ctx) -> error(ctx, 409, e.code(), e.getMessage(), 0));
@@ -74,11 +75,17 @@ final class ErrorMapper {
     }
 
     static void error(Context ctx, int status, String code, String message, int retryAfterSeconds) {
+        error(ctx, status, code, message, retryAfterSeconds, null);
+    }
+
+    /** {@code jobId}, when not null, names the job the error is about (the holder of a unique key). */
+    static void error(Context ctx, int status, String code, String message, int retryAfterSeconds, String jobId) {
         if (retryAfterSeconds > 0) ctx.header("Retry-After", Integer.toString(retryAfterSeconds));
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code);
         error.put("message", message);
         error.put("requestId", ctx.res().getHeader("X-Request-Id"));
+        if (jobId != null) error.put("jobId", jobId);
         Responses.send(ctx, status, Map.of("error", error));
     }
 }

@@ -45,6 +45,7 @@ final class JobRoutes {
         routes.post("/v1/queues/{queue}/jobs/batch", this::enqueueBatch, Role.SUBMIT);
         routes.get("/v1/queues/{queue}/jobs/{id}", this::show, Role.SUBMIT, Role.READ);
         routes.post("/v1/queues/{queue}/jobs/{id}/cancel", this::cancel, Role.SUBMIT, Role.ADMIN);
+        routes.post("/v1/queues/{queue}/jobs/{id}/priority", this::prioritize, Role.ADMIN);
     }
 
     private void enqueue(Context ctx) {
@@ -70,6 +71,14 @@ final class JobRoutes {
                 ctx.header("Location", location);
                 Responses.send(ctx, 200, Map.of("id", result.id(), "queue", queue, "replayed", true));
             }
+            case DUPLICATE, REPLACED -> { // the unique job that holds the key: nothing new was made
+                ctx.header("Location", location);
+                Responses.send(
+                        ctx,
+                        200,
+                        Map.of("id", result.id(), "queue", queue, "replayed", false, "unique", uniqueWord(result)));
+            }
+            case REFUSED -> throw ApiError.conflictWith("unique_refused", refused(job, result), result.id());
             case CONFLICT ->
                 throw new ApiError(
                         409,
@@ -81,6 +90,16 @@ final class JobRoutes {
         }
     }
 
+    /** {@code "duplicate"} or {@code "replaced"}: what a unique job's enqueue came to. */
+    private static String uniqueWord(EnqueueResult result) {
+        return result.status() == EnqueueResult.Status.REPLACED ? "replaced" : "duplicate";
+    }
+
+    private static String refused(NewJob job, EnqueueResult result) {
+        String key = job.unique() == null ? "?" : job.unique().key();
+        return "unique key '" + key + "' is held by job '" + result.id() + "': nothing was enqueued";
+    }
+
     private void enqueueBatch(Context ctx) {
         String queue = queue(ctx);
         List<NewJob> jobs = batchJobs(ctx, queue);
@@ -88,10 +107,11 @@ final class JobRoutes {
         List<Map<String, Object>> items = new ArrayList<>(results.size());
         int created = 0;
         int notEnqueued = 0;
-        for (EnqueueResult result : results) {
+        for (int i = 0; i < results.size(); i++) {
+            EnqueueResult result = results.get(i);
             if (result.status() == EnqueueResult.Status.CREATED) created++;
             if (result.status() == EnqueueResult.Status.NOT_ENQUEUED) notEnqueued++;
-            items.add(batchItem(result));
+            items.add(batchItem(jobs.get(i), result));
         }
         metrics.enqueued.labelValues(queue).inc(created);
         Responses.send(
@@ -127,12 +147,20 @@ final class JobRoutes {
     }
 
     /** One job's line in a batch answer: its id if it has one, its status, and the error if any. */
-    private static Map<String, Object> batchItem(EnqueueResult result) {
+    private static Map<String, Object> batchItem(NewJob job, EnqueueResult result) {
         Map<String, Object> item = new LinkedHashMap<>();
         if (result.id() != null) item.put("id", result.id());
         switch (result.status()) {
             case CREATED -> item.put("status", 201);
             case REPLAYED -> item.put("status", 200);
+            case DUPLICATE, REPLACED -> {
+                item.put("status", 200);
+                item.put("unique", uniqueWord(result));
+            }
+            case REFUSED -> {
+                item.put("status", 409);
+                item.put("error", Map.of("code", "unique_refused", "message", refused(job, result)));
+            }
             case CONFLICT -> {
                 item.put("status", 409);
                 item.put(
@@ -191,6 +219,35 @@ final class JobRoutes {
                         was == JobState.CANCELLED ? record.cancelledFrom() + "" : was.name(),
                         "alreadyCancelled",
                         was == JobState.CANCELLED));
+    }
+
+    /** Changes a waiting job's priority: body {@code {"priority": 0-9}}; admin, audited. */
+    private void prioritize(Context ctx) {
+        com.fasterxml.jackson.databind.JsonNode body;
+        try {
+            body = io.jobfleet.common.internal.job.Json.MAPPER.readTree(ctx.bodyAsBytes());
+        } catch (java.io.IOException e) {
+            throw ApiError.badRequest("body must be JSON: {\"priority\": 0-" + NewJob.MAX_PRIORITY + "}");
+        }
+        com.fasterxml.jackson.databind.JsonNode value = body == null ? null : body.get("priority");
+        if (value == null
+                || !value.canConvertToExactIntegral()
+                || value.asInt() < 0
+                || value.asInt() > NewJob.MAX_PRIORITY) {
+            throw ApiError.badRequest("priority must be an integer 0-" + NewJob.MAX_PRIORITY);
+        }
+        int priority = value.asInt();
+        JobRecord record = load(ctx);
+        JobState state = guard.call(() -> store.prioritize(record.queue(), record.id(), priority));
+        Audit.audited(
+                "priority of job " + record.id(),
+                () -> guard.run(() -> audit.record(
+                        Audit.actor(ctx),
+                        "priority",
+                        Names.logical(record.queue()),
+                        1,
+                        Map.of("id", record.id(), "priority", Integer.toString(priority)))));
+        Responses.send(ctx, 200, Map.of("id", record.id(), "state", state.name(), "priority", priority));
     }
 
     /** The job, if the caller may see it: a submit-only token sees only the jobs it enqueued. */

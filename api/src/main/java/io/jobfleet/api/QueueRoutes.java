@@ -3,8 +3,11 @@ package io.jobfleet.api;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.job.LimitUsage;
 import io.jobfleet.common.internal.job.Names;
+import io.jobfleet.common.internal.job.QueueView;
 import io.jobfleet.common.internal.redis.AuditLog;
+import io.jobfleet.common.internal.redis.FlowView;
 import io.jobfleet.common.internal.redis.Partitions;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.WorkerRegistry;
@@ -12,20 +15,21 @@ import io.jobfleet.common.job.QueueCounts;
 import io.jobfleet.common.job.WorkerInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Queue depths (by partition on request), the workers serving a queue, pause/resume, and the partition count. */
+/** Queue depths (by partition on request), limits and their usage, the workers serving a queue, pause/resume, and the partition count. */
 final class QueueRoutes {
     private final QueueStore queues;
+    private final FlowView flow;
     private final WorkerRegistry workers;
     private final RedisGuard guard;
     private final AuditLog audit;
 
-    QueueRoutes(QueueStore queues, WorkerRegistry workers, RedisGuard guard, AuditLog audit) {
+    QueueRoutes(QueueStore queues, FlowView flow, WorkerRegistry workers, RedisGuard guard, AuditLog audit) {
         this.audit = audit;
         this.queues = queues;
+        this.flow = flow;
         this.workers = workers;
         this.guard = guard;
     }
@@ -55,18 +59,12 @@ final class QueueRoutes {
         guard.call(() -> queues.stats(queue)).forEach((k, v) -> stats.put(k, Long.parseLong(v)));
         body.put("stats", stats);
         body.put("partitions", guard.call(() -> queues.partitionCount(queue)));
+        List<LimitUsage> limits = guard.call(() -> flow.limits(queue));
+        Map<String, Long> throttledBy = limits.isEmpty() ? Map.of() : guard.call(() -> flow.throttledBy(queue));
+        body.put("limits", QueueView.limits(limits, throttledBy));
         if ("true".equals(ctx.queryParam("byPartition"))) {
             List<Map<String, Object>> parts = new ArrayList<>();
-            for (QueueCounts c : guard.call(() -> queues.countsByPartition(queue))) {
-                Map<String, Object> part = new LinkedHashMap<>();
-                part.put("partition", Names.partitionOf(c.queue()));
-                part.put("pending", c.pending());
-                part.put("active", c.active());
-                part.put("scheduled", c.scheduled());
-                part.put("dead", c.dead());
-                part.put("oldestPendingAgeMs", c.oldestPendingAgeMs());
-                parts.add(part);
-            }
+            for (QueueCounts c : guard.call(() -> queues.countsByPartition(queue))) parts.add(QueueView.partition(c));
             body.put("byPartition", parts);
         }
         Responses.send(ctx, 200, body);
@@ -114,14 +112,7 @@ final class QueueRoutes {
     }
 
     private static Map<String, Object> view(QueueCounts c, List<WorkerInfo> live) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("queue", c.queue());
-        body.put("pending", c.pending());
-        body.put("active", c.active());
-        body.put("scheduled", c.scheduled());
-        body.put("dead", c.dead());
-        body.put("paused", c.paused());
-        body.put("oldestPendingAgeMs", c.oldestPendingAgeMs());
+        Map<String, Object> body = QueueView.depths(c);
         List<Map<String, Object>> serving = new ArrayList<>();
         for (WorkerInfo w : live) {
             boolean serves = Arrays.stream(w.queues().split(","))

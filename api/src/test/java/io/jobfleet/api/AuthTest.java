@@ -50,6 +50,7 @@ class AuthTest extends ApiTestBase {
                 new Endpoint("POST", jobsPath("{q}") + "/batch", "{\"jobs\":[" + JOB + "]}", Set.of(READ)),
                 new Endpoint("GET", job, null, Set.of()),
                 new Endpoint("POST", job + "/cancel", null, Set.of(READ)),
+                new Endpoint("POST", job + "/priority", "{\"priority\":3}", Set.of(SUBMIT, READ)),
                 new Endpoint("GET", job + "/events", null, Set.of()),
                 new Endpoint("GET", "/v1/queues", null, Set.of(SUBMIT)),
                 new Endpoint("GET", "/v1/queues/{q}", null, Set.of(SUBMIT)),

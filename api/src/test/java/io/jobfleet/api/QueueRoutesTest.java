@@ -75,6 +75,40 @@ class QueueRoutesTest extends ApiTestBase {
     }
 
     @Test
+    void showsEveryWaitingJobAndEachLimitWithItsUsageAsTheCliDoes() {
+        enqueueId(a, JOB);
+        Keys k = Keys.of(a);
+        TestRedis.raw(redis, j -> j.zadd(k.prioritized(), 1.0, "p1"));
+        TestRedis.raw(redis, j -> j.hset(k.groups(), "t1", "3"));
+        TestRedis.raw(redis, j -> j.zadd(k.throttled(), 1.0, "key:t1"));
+        TestRedis.raw(redis, j -> j.rpush(k.parked("key:t1"), "x1"));
+        TestRedis.raw(redis, j -> j.hset(k.limits(), "c:key:*", "1"));
+        TestRedis.raw(redis, j -> j.sadd(k.running("key:t1"), "r1"));
+        TestRedis.raw(redis, j -> j.hset(k.throttledBy(), "key:t1", "5"));
+
+        JsonNode q = http.get("/v1/queues/" + a + "?byPartition=true", READ).json();
+
+        assertThat(q.path("pending").asLong())
+                .as("list 1 + prioritized 1 + grouped 3 + parked 1")
+                .isEqualTo(6);
+        assertThat(q.path("prioritized").asLong()).isEqualTo(1);
+        assertThat(q.path("grouped").asLong()).isEqualTo(3);
+        assertThat(q.path("parked").asLong()).isEqualTo(1);
+        assertThat(q.path("byPartition").get(0).path("grouped").asLong()).isEqualTo(3);
+        JsonNode limits = q.path("limits");
+        assertThat(limits.size()).isEqualTo(2);
+        assertThat(limits.get(0).path("scope").asText()).isEqualTo("key:*");
+        assertThat(limits.get(0).has("used")).isFalse();
+        JsonNode tenant = limits.get(1);
+        assertThat(tenant.path("scope").asText()).isEqualTo("key:t1");
+        assertThat(tenant.path("kind").asText()).isEqualTo("concurrency");
+        assertThat(tenant.path("from").asText()).isEqualTo("key:*");
+        assertThat(tenant.path("used").asLong()).isEqualTo(1);
+        assertThat(tenant.path("usage").asDouble()).isEqualTo(1.0);
+        assertThat(tenant.path("throttled").asLong()).isEqualTo(5);
+    }
+
+    @Test
     void showsTheWorkersServingAQueue() {
         enqueueId(a, JOB);
         WorkerConfig config = WorkerConfig.builder()

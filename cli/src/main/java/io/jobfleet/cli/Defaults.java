@@ -71,6 +71,11 @@ final class Defaults implements CommandLine.IDefaultValueProvider {
                     String.valueOf(WorkerConfig.DEFAULT_POISON_LIMIT)),
             new Setting(
                     WorkerOptions.class,
+                    "--max-snoozes",
+                    "JOBFLEET_MAX_SNOOZES",
+                    String.valueOf(WorkerConfig.DEFAULT_MAX_SNOOZES)),
+            new Setting(
+                    WorkerOptions.class,
                     "--claim-batch",
                     "JOBFLEET_CLAIM_BATCH",
                     String.valueOf(WorkerConfig.DEFAULT_CLAIM_BATCH)),

@@ -1,8 +1,11 @@
 package io.jobfleet.cli;
 
 import io.jobfleet.common.internal.job.Json;
+import io.jobfleet.common.internal.job.LimitUsage;
 import io.jobfleet.common.internal.job.Names;
+import io.jobfleet.common.internal.job.QueueView;
 import io.jobfleet.common.internal.redis.AuditLog;
+import io.jobfleet.common.internal.redis.FlowView;
 import io.jobfleet.common.internal.redis.Keys;
 import io.jobfleet.common.internal.redis.QueueStore;
 import io.jobfleet.common.internal.redis.Redis;
@@ -71,7 +74,7 @@ final class QueuesCommand {
             },
             mixinStandardHelpOptions = true,
             description =
-                    "Depths, paused state, oldest pending age, counters, and outcomes over the last 1, 5 and 15 minutes.")
+                    "Depths, paused state, oldest pending age, counters, limits with their usage, and outcomes over the last 1, 5 and 15 minutes.")
     int stats(
             @Mixin RedisOptions redis,
             @Parameters(paramLabel = "QUEUE") String queue,
@@ -86,13 +89,18 @@ final class QueuesCommand {
             Map<String, Long> counters = new java.util.TreeMap<>();
             queues.stats(queue).forEach((k, v) -> counters.put(k, Long.parseLong(v)));
             int partitions = queues.partitionCount(queue);
+            FlowView flow = new FlowView(connection);
+            List<LimitUsage> limits = flow.limits(queue);
+            Map<String, Long> throttledBy = limits.isEmpty() ? Map.of() : flow.throttledBy(queue);
             if (json) {
                 Map<String, Object> out = statsJson(queue, c, minutes, counters, partitions);
+                out.put("limits", QueueView.limits(limits, throttledBy));
                 if (byPartition) out.put("byPartition", partitionViews(parts));
                 System.out.println(Json.write(out));
                 return ExitCodes.OK;
             }
             printStats(queue, c, minutes, counters);
+            printLimits(limits, throttledBy);
             if (byPartition) printPartitions(parts);
             return ExitCodes.OK;
         }
@@ -100,14 +108,8 @@ final class QueuesCommand {
 
     private static Map<String, Object> statsJson(
             String queue, QueueCounts c, List<Map<String, Long>> minutes, Map<String, Long> counters, int partitions) {
-        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> out = QueueView.depths(c);
         out.put("queue", queue);
-        out.put("pending", c.pending());
-        out.put("active", c.active());
-        out.put("scheduled", c.scheduled());
-        out.put("dead", c.dead());
-        out.put("paused", c.paused());
-        out.put("oldestPendingAgeMs", c.oldestPendingAgeMs());
         for (int window : new int[] {1, 5, 15}) out.put("last" + window + "m", sum(minutes, window));
         out.put("counters", counters);
         out.put("partitions", partitions);
@@ -119,6 +121,11 @@ final class QueuesCommand {
         System.out.printf("queue %s%s%n", queue, c.paused() ? " (PAUSED)" : "");
         System.out.printf(
                 "  pending %d, active %d, scheduled %d, dead %d%n", c.pending(), c.active(), c.scheduled(), c.dead());
+        if (c.prioritized() + c.grouped() + c.parked() > 0) {
+            System.out.printf(
+                    "  of the pending: %d prioritized, %d in groups, %d parked by a limit%n",
+                    c.prioritized(), c.grouped(), c.parked());
+        }
         System.out.printf("  oldest pending: %s%n", c.pending() > 0 ? Table.age(c.oldestPendingAgeMs()) : "-");
         Table table = new Table("  WINDOW", "SUCCEEDED", "RETRIED", "DEAD", "JOBS/S");
         for (int window : new int[] {1, 5, 15}) {
@@ -195,17 +202,28 @@ final class QueuesCommand {
     private static List<Map<String, Object>> partitionViews(List<QueueCounts> parts) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (QueueCounts p : parts) {
-            Map<String, Object> view = new LinkedHashMap<>();
-            view.put("partition", Names.partitionOf(p.queue()));
+            Map<String, Object> view = QueueView.partition(p);
             view.put("slot", Keys.of(p.queue()).slot());
-            view.put("pending", p.pending());
-            view.put("active", p.active());
-            view.put("scheduled", p.scheduled());
-            view.put("dead", p.dead());
-            view.put("oldestPendingAgeMs", p.oldestPendingAgeMs());
             out.add(view);
         }
         return out;
+    }
+
+    /** Each limit with its usage; a wildcard's keys are listed under it by their own scope. */
+    private static void printLimits(List<LimitUsage> limits, Map<String, Long> throttledBy) {
+        if (limits.isEmpty()) return;
+        Table table = new Table("  LIMIT", "KIND", "USED", "OF", "USAGE", "THROTTLED");
+        for (LimitUsage l : limits) {
+            String per = l.kind() == LimitUsage.Kind.RATE ? " per " + LimitUsage.period(l.periodMs()) : "";
+            table.row(
+                    "  " + l.scope() + (l.from() == null ? "" : " (" + l.from() + ")"),
+                    l.kind().label(),
+                    l.perScope() ? "-" : l.used(),
+                    l.limit() + per + (l.perScope() ? " each" : ""),
+                    l.perScope() ? "-" : Math.round(l.usage() * 100) + "%",
+                    throttledBy.getOrDefault(l.scope(), 0L));
+        }
+        table.print(System.out);
     }
 
     private static void printPartitions(List<QueueCounts> parts) {

@@ -77,6 +77,13 @@ final class WorkerOptions {
     int poisonLimit;
 
     @Option(
+            names = "--max-snoozes",
+            paramLabel = "N",
+            description =
+                    "Snoozes a job may take (ctx.snooze); the one past that makes it dead (default ${DEFAULT-VALUE})")
+    int maxSnoozes;
+
+    @Option(
             names = "--claim-batch",
             paramLabel = "N",
             description = "Most jobs claimed in one round trip (default ${DEFAULT-VALUE})")
@@ -106,6 +113,7 @@ final class WorkerOptions {
                 .defaultPolicy(new QueuePolicy(retry, timeout))
                 .poisonLimit(poisonLimit)
                 .claimBatch(claimBatch)
+                .maxSnoozes(maxSnoozes)
                 .breaker(noBreaker ? WorkerConfig.BreakerSettings.OFF : WorkerConfig.BreakerSettings.DEFAULT)
                 .build();
     }

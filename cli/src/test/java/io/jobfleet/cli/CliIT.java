@@ -15,6 +15,20 @@ class CliIT {
     static final RedisServerExtension REDIS = RedisServerExtension.ownServer().keepData();
 
     @Test
+    void aWaitingJobsPriorityChangesAndABadOneIsRefused() {
+        Cli.Result enqueued = Cli.run("enqueue", "prio", "echo", "--redis-url", REDIS.url());
+        String id = enqueued.stdout().trim();
+        Cli.Result changed = Cli.run("job", "priority", "prio", id, "5", "--redis-url", REDIS.url());
+        assertThat(changed.exitCode()).as(changed.stderr()).isZero();
+        assertThat(changed.stdout()).contains("now has priority 5 (QUEUED)");
+        Cli.Result shown = Cli.run("job", "show", "prio", id, "--redis-url", REDIS.url());
+        assertThat(shown.stdout()).contains("\"priority\" : 5");
+        Cli.Result bad = Cli.run("job", "priority", "prio", id, "12", "--redis-url", REDIS.url());
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.stderr()).contains("PRIORITY must be 0-9");
+    }
+
+    @Test
     void enqueueShowAndCancel() throws Exception {
         Cli.Result enqueued = Cli.run(
                 "enqueue", "cli", "echo", "--payload", "{\"a\":1}", "--delay", "1h", "--redis-url", REDIS.url());

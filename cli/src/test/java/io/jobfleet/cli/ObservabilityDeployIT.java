@@ -90,7 +90,7 @@ class ObservabilityDeployIT {
         } finally {
             ObsTools.deleteTree(container);
         }
-        assertThat(checked).contains("SUCCESS: 1 rule files found", "SUCCESS: 8 rules found");
+        assertThat(checked).contains("SUCCESS: 1 rule files found", "SUCCESS: 9 rules found");
         String config = ObsTools.read("docker/prometheus.yml");
         assertThat(config).contains("targets: [\"api:8080\"]", "names: [\"worker\"]", "port: 9400");
     }

@@ -117,6 +117,62 @@ class QueuesAuditIT {
     }
 
     @Test
+    void statsCountEveryWaitingJobAndShowEachLimitWithItsUsageAndJobShowWhatAJobWaitsFor() throws Exception {
+        String q = "limited";
+        Keys k = Keys.of(q);
+        String waiting = enqueue(q, "embed", null);
+        enqueue(q, "embed", null);
+        // flow-control state as the claim script leaves it (written raw: the views only read it)
+        TestRedis.raw(REDIS.redis(), j -> j.lpush(k.pending(), "@g:t1"));
+        TestRedis.raw(REDIS.redis(), j -> j.zadd(k.prioritized(), Map.of("p1", 1.0, "p2", 2.0, "p3", 3.0)));
+        TestRedis.raw(REDIS.redis(), j -> j.hset(k.groups(), Map.of("t1", "4")));
+        TestRedis.raw(REDIS.redis(), j -> j.zadd(k.throttled(), 1.0, "type:embed"));
+        TestRedis.raw(REDIS.redis(), j -> j.rpush(k.parked("type:embed"), "x1", "x2"));
+        TestRedis.raw(REDIS.redis(), j -> j.hset(k.limits(), Map.of("c:type:embed", "2", "r:key:*", "10 60000")));
+        TestRedis.raw(REDIS.redis(), j -> j.sadd(k.running("type:embed"), "r1", "r2"));
+        TestRedis.raw(REDIS.redis(), j -> j.hset(k.throttledBy(), Map.of("type:embed", "7")));
+        TestRedis.raw(REDIS.redis(), j -> j.hset(k.job(waiting), "waitingFor", "type:embed"));
+
+        JsonNode stats = json("queues", "stats", q, "--json");
+        assertThat(stats.get("pending").asLong())
+                .as("list 3 + prioritized 3 + grouped 4 + parked 2")
+                .isEqualTo(12);
+        assertThat(stats.get("prioritized").asLong()).isEqualTo(3);
+        assertThat(stats.get("grouped").asLong()).isEqualTo(4);
+        assertThat(stats.get("parked").asLong()).isEqualTo(2);
+        assertThat(ok("queues", "depth", q).stdout()).as("the KEDA list alone").isEqualTo("3\n");
+        Map<String, JsonNode> limits = new java.util.TreeMap<>();
+        for (JsonNode l : stats.get("limits"))
+            limits.put(l.get("scope").asText() + " " + l.get("kind").asText(), l);
+        assertThat(limits).containsOnlyKeys("type:embed concurrency", "key:* rate");
+        JsonNode embed = limits.get("type:embed concurrency");
+        assertThat(embed.get("limit").asLong()).isEqualTo(2);
+        assertThat(embed.get("used").asLong()).isEqualTo(2);
+        assertThat(embed.get("usage").asDouble()).isEqualTo(1.0);
+        assertThat(embed.get("throttled").asLong()).isEqualTo(7);
+        JsonNode perKey = limits.get("key:* rate");
+        assertThat(perKey.get("limit").asLong()).isEqualTo(10);
+        assertThat(perKey.get("periodMs").asLong()).isEqualTo(60_000);
+        assertThat(perKey.has("used")).as("a wildcard holds for each key apart").isFalse();
+
+        String text = ok("queues", "stats", q).stdout();
+        assertThat(text)
+                .contains("pending 12, active 0", "of the pending: 3 prioritized, 4 in groups, 2 parked by a limit")
+                .containsPattern("LIMIT +KIND +USED +OF +USAGE +THROTTLED")
+                .containsPattern("type:embed +concurrency +2 +2 +100% +7")
+                .containsPattern("key:\\* +rate +- +10 per 1m each +- +0");
+        assertThat(ok("queues", "list").stdout()).containsPattern(q + " +12 ");
+
+        JsonNode shown = Json.read(ok("job", "show", q, waiting).stdout());
+        assertThat(shown.get("waitingFor").asText()).isEqualTo("waiting for limit type:embed (concurrency 2/2)");
+        String other = enqueue(q, "embed", null);
+        assertThat(Json.read(ok("job", "show", q, other).stdout()).has("waitingFor"))
+                .isFalse();
+        String plain = ok("queues", "stats", "depths").stdout();
+        assertThat(plain).doesNotContain("LIMIT", "of the pending");
+    }
+
+    @Test
     void pauseAndResumeFlipTheFlagAndEveryMutationIsAudited() throws Exception {
         String q = "audited";
         List<String> ids = DeadJobs.seedMany(REDIS.redis(), q, 10);

@@ -125,7 +125,8 @@ final class ApiConnection implements AutoCloseable {
                 status,
                 code,
                 error.path("message").asText(),
-                error.path("requestId").asText(requestId));
+                error.path("requestId").asText(requestId),
+                error.hasNonNull("jobId") ? error.get("jobId").asText() : null);
     }
 
     HttpRequest.Builder request(String path) {

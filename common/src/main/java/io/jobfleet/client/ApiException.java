@@ -14,12 +14,18 @@ import io.jobfleet.common.error.JobfleetException;
 public class ApiException extends JobfleetException {
     private final int status;
     private final String requestId;
+    private final String jobId;
 
     /** An answer of HTTP {@code status} with the API's error {@code code}, {@code message} and {@code requestId}. */
     public ApiException(int status, String code, String message, String requestId) {
+        this(status, code, message, requestId, null);
+    }
+
+    ApiException(int status, String code, String message, String requestId, String jobId) {
         super(code, message);
         this.status = status;
         this.requestId = requestId;
+        this.jobId = jobId;
     }
 
     /** The HTTP status of the answer. */
@@ -30,6 +36,11 @@ public class ApiException extends JobfleetException {
     /** The API's request id of the answer (its {@code X-Request-Id}), or null when it sent none. */
     public String requestId() {
         return requestId;
+    }
+
+    /** The job the error names ({@code jobId}: the holder of a unique key), or null. */
+    String jobId() {
+        return jobId;
     }
 
     /** The API's message, with the status, code and request id a log line needs. */

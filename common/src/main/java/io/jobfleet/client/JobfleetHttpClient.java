@@ -8,6 +8,7 @@ import io.jobfleet.common.job.EnqueueResult;
 import io.jobfleet.common.job.JobRecord;
 import io.jobfleet.common.job.JobState;
 import io.jobfleet.common.job.NewJob;
+import io.jobfleet.common.job.Unique;
 import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -16,6 +17,7 @@ import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscribers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -72,7 +74,9 @@ public final class JobfleetHttpClient implements AutoCloseable {
     /**
      * Enqueues one job ({@code POST /v1/queues/{queue}/jobs}); answers {@code CREATED}, or {@code
      * REPLAYED} with the original job when its idempotency key was seen before with the same type
-     * and payload. Every enqueue carries an idempotency key: the job's own, or, when it has none, a
+     * and payload. A job with a {@link io.jobfleet.common.job.Unique} rule that meets the key's
+     * holder answers {@code DUPLICATE}, {@code REPLACED} or {@code REFUSED} with the holder's id,
+     * as {@link JobfleetClient} does. Every enqueue carries an idempotency key: the job's own, or, when it has none, a
      * random UUID made once for this call, so that retrying a 429, a 503 or a lost answer can never
      * create two jobs. Give your own key to make a resend after a crash of your process safe too.
      * A delay or timeout is sent in whole seconds, rounded up; the job's request id and traceparent
@@ -94,10 +98,25 @@ public final class JobfleetHttpClient implements AutoCloseable {
                 .POST(BodyPublishers.ofString(body(job)));
         if (job.requestId() != null) request.header("X-Request-Id", job.requestId());
         if (job.traceparent() != null) request.header("traceparent", job.traceparent());
-        JsonNode answer = Json.read(api.send(request.build(), job.queue(), null));
-        EnqueueResult.Status status =
-                answer.path("replayed").asBoolean() ? EnqueueResult.Status.REPLAYED : EnqueueResult.Status.CREATED;
-        return new EnqueueResult(answer.path("id").asText(), status);
+        JsonNode answer;
+        try {
+            answer = Json.read(api.send(request.build(), job.queue(), null));
+        } catch (ApiException e) {
+            // as JobfleetClient: a refused unique job is an answer naming the holder, not an error
+            if (e.status() == 409 && e.code().equals("unique_refused") && e.jobId() != null)
+                return new EnqueueResult(e.jobId(), EnqueueResult.Status.REFUSED);
+            throw e;
+        }
+        return new EnqueueResult(answer.path("id").asText(), status(answer));
+    }
+
+    private static EnqueueResult.Status status(JsonNode answer) {
+        if (answer.path("replayed").asBoolean()) return EnqueueResult.Status.REPLAYED;
+        return switch (answer.path("unique").asText("")) {
+            case "duplicate" -> EnqueueResult.Status.DUPLICATE;
+            case "replaced" -> EnqueueResult.Status.REPLACED;
+            default -> EnqueueResult.Status.CREATED;
+        };
     }
 
     /**
@@ -235,12 +254,29 @@ public final class JobfleetHttpClient implements AutoCloseable {
         }
         ObjectNode body = Json.MAPPER.createObjectNode().put("type", job.type());
         if (!job.payload().isNull()) body.set("payload", job.payload());
+        if (job.highPriority() && job.priority() > 0)
+            throw new IllegalArgumentException("the HTTP API takes priority high or a number, not both");
         if (job.highPriority()) body.put("priority", "high");
+        if (job.priority() > 0) body.put("priority", job.priority());
+        if (job.group() != null) body.put("group", job.group());
+        if (job.limitKey() != null) body.put("limitKey", job.limitKey());
+        if (job.expiresAt() != null) body.put("expiresAt", job.expiresAt().toString());
+        if (job.unique() != null) body.set("unique", unique(job.unique()));
         if (job.delay() != null) body.put("delaySeconds", wholeSeconds(job.delay()));
         if (job.runAt() != null) body.put("runAt", job.runAt().toString());
         if (job.maxAttempts() != null) body.put("maxAttempts", job.maxAttempts());
         if (job.timeout() != null) body.put("timeoutSeconds", wholeSeconds(job.timeout()));
         return Json.write(body);
+    }
+
+    private static ObjectNode unique(Unique unique) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        if (unique.key() != null) node.put("key", unique.key());
+        if (!unique.fields().isEmpty()) unique.fields().forEach(node.putArray("fields")::add);
+        node.put("mode", unique.mode().name().toLowerCase(Locale.ROOT));
+        if (unique.period() != null) node.put("periodSeconds", wholeSeconds(unique.period()));
+        node.put("onConflict", unique.onConflict().name().toLowerCase(Locale.ROOT));
+        return node;
     }
 
     private static long wholeSeconds(Duration duration) {

@@ -6,6 +6,7 @@ import io.jobfleet.common.error.RedisUnavailableException;
 import io.jobfleet.common.internal.job.ClaimedJob;
 import io.jobfleet.common.internal.job.Json;
 import io.jobfleet.common.internal.redis.Leases;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -130,6 +131,17 @@ public final class JobContext {
             throw new JobCancelledException(job.id());
         }
         return result;
+    }
+
+    /**
+     * "Not now, again in {@code delay}": throws {@link SnoozeException}, so the handler ends here.
+     * The job waits {@code delay} and runs again with the same attempt number; it is not a failure.
+     * Declared to return so that {@code return ctx.snooze(delay);} reads as the handler's last
+     * word; it never returns. Do not catch the exception in the handler.
+     */
+    @SuppressWarnings("DoNotCallSuggester") // throwing is its job: the snooze ends the handler
+    public Object snooze(Duration delay) {
+        throw new SnoozeException(delay);
     }
 
     void stop(String reason) {

@@ -89,15 +89,23 @@ final class Outcomes {
 
     /** Records a failed attempt: retried after its backoff, or dead. */
     void failed(RunningJob run, Throwable error) {
+        failed(run, error, null);
+    }
+
+    /** As {@link #failed(RunningJob, Throwable)}; a non-null {@code deadReason} replaces the one made from the error. */
+    private void failed(RunningJob run, Throwable error, String deadReason) {
         ClaimedJob job = run.job;
         try {
             RetryPolicy policy =
                     job.record().retryPolicy(config.policy(job.logicalQueue()).retry());
             boolean retryable = !(error instanceof NonRetryableException);
             long delay = retryable ? policy.delayMs(job.attempt()) : -1;
-            String reason = retryable
-                    ? "attempts exhausted (" + job.attempt() + " of " + policy.maxAttempts() + "): " + describe(error)
-                    : "non-retryable: " + describe(error);
+            String reason = deadReason != null
+                    ? deadReason
+                    : retryable
+                            ? "attempts exhausted (" + job.attempt() + " of " + policy.maxAttempts() + "): "
+                                    + describe(error)
+                            : "non-retryable: " + describe(error);
             AttemptError attemptError = AttemptError.of(job.attempt(), error, config.id());
             FailOutcome outcome = report(() -> store.fail(job, attemptError, delay, policy.maxAttempts(), reason));
             if (outcome.kind() != FailOutcome.Kind.REPEATED) count(job, outcome.dead() ? "dead" : "retried");
@@ -122,6 +130,39 @@ final class Outcomes {
         } finally {
             running.finish(run);
         }
+    }
+
+    /**
+     * The handler snoozed: the job waits {@code delay} and runs again without spending an attempt
+     * (not a retry: no backoff, not in the completed counter). At the worker's snooze cap it is
+     * dead instead, through the failure path, with the reason "snoozed N times (the cap)".
+     */
+    void snoozed(RunningJob run, Duration delay) {
+        ClaimedJob job = run.job;
+        boolean kept;
+        try {
+            kept = report(() -> store.snooze(job, delay, config.maxSnoozes()));
+        } catch (StaleLeaseException e) {
+            abandoned(run, "lost");
+            log.warn("job {} snoozed, but its lease was lost meanwhile: not recorded; its new owner decides", job.id());
+            return;
+        } catch (JobCancelledException e) {
+            abandoned(run, "cancelled");
+            log.info("job {} stopped: it was cancelled while running", job.id());
+            return;
+        } catch (RuntimeException e) {
+            running.finish(run);
+            log.error("could not record the snooze of job {}; it runs again when its lease expires", job.id(), e);
+            return;
+        }
+        if (kept) {
+            metrics.snoozed.labelValues(job.logicalQueue(), typeLabel(job)).inc();
+            log.debug("job {} snoozed for {} ms, attempt {} not spent", job.id(), delay.toMillis(), job.attempt());
+            running.finish(run);
+            return;
+        }
+        String reason = "snoozed " + config.maxSnoozes() + " times (the cap)";
+        failed(run, new NonRetryableException(reason), reason);
     }
 
     /**
@@ -199,11 +240,16 @@ final class Outcomes {
     }
 
     private void count(ClaimedJob job, String outcome) {
+        metrics.completed
+                .labelValues(job.logicalQueue(), typeLabel(job), outcome)
+                .inc();
+    }
+
+    private String typeLabel(ClaimedJob job) {
         // types this worker has no handler for share one label: a submitter cannot mint series at will
-        String type = handlers.get(job.record().type()) == null
+        return handlers.get(job.record().type()) == null
                 ? UNKNOWN_TYPE
                 : job.record().type();
-        metrics.completed.labelValues(job.logicalQueue(), type, outcome).inc();
     }
 
     private static String describe(Throwable error) {

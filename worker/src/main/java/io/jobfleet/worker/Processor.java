@@ -155,6 +155,8 @@ final class Processor {
         recordBreaker(run, error);
         if (error == null) {
             if (run.settle()) outcomes.succeeded(run, result);
+        } else if (error instanceof SnoozeException snooze) {
+            if (run.settle()) outcomes.snoozed(run, snooze.delay());
         } else {
             recordFailure(run, error);
         }
@@ -163,8 +165,8 @@ final class Processor {
     /**
      * Tells the job type's breaker how this run went, once per run. A timeout is a failure (a
      * hanging downstream is the commonest reason for a breaker); a run stopped for a reason that
-     * says nothing of the downstream (cancelled, lease lost, handed back) or a non-retryable error
-     * gives its permission back, so a half-open breaker always gets the trial calls it waits for.
+     * says nothing of the downstream (cancelled, lease lost, handed back), a non-retryable error or
+     * a snooze gives its permission back, so a half-open breaker always gets the trial calls it waits for.
      */
     private void recordBreaker(RunningJob run, Throwable error) {
         CircuitBreaker breaker = run.breaker;
@@ -172,7 +174,10 @@ final class Processor {
         long elapsed = System.nanoTime() - run.startNanos;
         if (run.timedOut) {
             breaker.onError(elapsed, TimeUnit.NANOSECONDS, new JobTimeoutException(run.job.id(), run.timeoutMs));
-        } else if (run.isStopped() || error instanceof NonRetryableException || (error == null && run.isSettled())) {
+        } else if (run.isStopped()
+                || error instanceof NonRetryableException
+                || error instanceof SnoozeException
+                || (error == null && run.isSettled())) {
             breaker.releasePermission();
         } else if (error == null) {
             breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);

@@ -23,6 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *     it may take to stop before the worker records the outcome and abandons the thread
  * @param maxResultBytes largest result or progress a handler may report, as JSON (UTF-8) in Redis:
  *     a larger result fails its job for good, a larger progress is refused to the handler
+ * @param maxSnoozes how many times a job may be snoozed ({@link JobContext#snooze}); the snooze
+ *     past that makes it dead
  */
 public record WorkerConfig(
         String id,
@@ -41,7 +43,8 @@ public record WorkerConfig(
         Map<String, QueuePolicy> policies,
         BreakerSettings breaker,
         Retention retention,
-        int maxResultBytes) {
+        int maxResultBytes,
+        int maxSnoozes) {
 
     public static final String DEFAULT_QUEUES = "default";
     public static final int DEFAULT_CONCURRENCY = 10;
@@ -55,6 +58,7 @@ public record WorkerConfig(
     public static final Duration DEFAULT_HUNG_JOB_GRACE = Duration.ofSeconds(10);
     public static final int DEFAULT_POISON_LIMIT = 3;
     public static final int DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
+    public static final int DEFAULT_MAX_SNOOZES = 50;
 
     /**
      * A per-job-type circuit breaker: when at least {@code minimumCalls} of the last
@@ -86,6 +90,7 @@ public record WorkerConfig(
         range("worker claim batch", claimBatch, 1, 10_000);
         range("worker poison limit", poisonLimit, 2, 100); // 1 would make every job a suspect
         range("worker max result bytes", maxResultBytes, 1, 512 * 1024 * 1024); // Redis's largest string
+        range("worker max snoozes", maxSnoozes, 1, 1_000_000); // 0 would be a release the script does not count
         positive("worker lease", lease);
         positive("worker renew interval", renewEvery);
         positive("worker reap interval", reapEvery);
@@ -151,6 +156,7 @@ public record WorkerConfig(
         private BreakerSettings breaker = BreakerSettings.DEFAULT;
         private Retention retention = Retention.DEFAULT;
         private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
+        private int maxSnoozes = DEFAULT_MAX_SNOOZES;
 
         public Builder id(String value) {
             id = value;
@@ -256,6 +262,11 @@ public record WorkerConfig(
             return this;
         }
 
+        public Builder maxSnoozes(int value) {
+            maxSnoozes = value;
+            return this;
+        }
+
         public WorkerConfig build() {
             return new WorkerConfig(
                     id,
@@ -274,7 +285,8 @@ public record WorkerConfig(
                     policies,
                     breaker,
                     retention,
-                    maxResultBytes);
+                    maxResultBytes,
+                    maxSnoozes);
         }
     }
 }

@@ -15,6 +15,7 @@ public final class WorkerMetrics {
 
     private final PrometheusRegistry registry;
     final Counter completed;
+    final Counter snoozed;
     final Histogram duration;
     final Histogram wait;
     final Counter orphansRecovered;
@@ -28,6 +29,11 @@ public final class WorkerMetrics {
                 .help(
                         "Finished attempts by outcome: succeeded, retried, dead, cancelled, lost (lease lost), handed_back")
                 .labelNames("queue", "type", "outcome")
+                .register(registry);
+        snoozed = Counter.builder()
+                .name("jobfleet_jobs_snoozed_total")
+                .help("Runs whose handler snoozed the job (again later, no attempt spent); not in jobs_completed")
+                .labelNames("queue", "type")
                 .register(registry);
         duration = Histogram.builder()
                 .name("jobfleet_job_duration_seconds")

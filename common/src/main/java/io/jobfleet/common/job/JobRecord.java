@@ -10,7 +10,10 @@ import java.util.Map;
  * A job as stored: one Redis hash of flat fields. JSON-valued fields (payload, result, progress,
  * errors) are parsed here. Fields this version does not know are ignored and missing ones take
  * their defaults, so a record written by an older or newer jobfleet still loads. Times are
- * epoch milliseconds from the Redis server's clock; 0 means "not yet".
+ * epoch milliseconds from the Redis server's clock; 0 means "not yet". The flow-control fields
+ * (docs/flow-control.md): {@code priority} 0..9, {@code group}, {@code limitKey}, {@code
+ * expiresAt} (0: never), {@code snoozes} (times the handler said "not now"), and {@code
+ * waitingFor}, the limit scope a held-back job waits on.
  */
 @JsonInclude(JsonInclude.Include.NON_DEFAULT)
 public record JobRecord(
@@ -41,7 +44,13 @@ public record JobRecord(
         String traceparent,
         String submittedBy,
         String deadReason,
-        String cancelledFrom) {
+        String cancelledFrom,
+        int priority,
+        String group,
+        String limitKey,
+        long expiresAt,
+        int snoozes,
+        String waitingFor) {
 
     public JobRecord {
         errors = errors == null ? List.of() : List.copyOf(errors);
@@ -81,7 +90,13 @@ public record JobRecord(
                     f.get("traceparent"),
                     f.get("submittedBy"),
                     f.get("deadReason"),
-                    f.get("cancelledFrom"));
+                    f.get("cancelledFrom"),
+                    integer(f, "priority"),
+                    f.get("group"),
+                    f.get("limitKey"),
+                    number(f, "expiresAt"),
+                    integer(f, "snoozes"),
+                    f.get("waitingFor"));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(
                     "job '" + id + "' in queue '" + queue + "' has an unreadable record: " + e.getMessage(), e);

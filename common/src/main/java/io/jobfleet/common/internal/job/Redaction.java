@@ -62,7 +62,13 @@ public record Redaction(Set<String> fields) {
                 r.traceparent(),
                 r.submittedBy(),
                 r.deadReason(),
-                r.cancelledFrom());
+                r.cancelledFrom(),
+                r.priority(),
+                r.group(),
+                r.limitKey(),
+                r.expiresAt(),
+                r.snoozes(),
+                r.waitingFor());
     }
 
     public JsonNode apply(JsonNode node) {

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
  * Both the API (every queue) and each worker (its queues) export them; dashboards take max().
  * A partitioned queue's depth is the sum over its partitions (what an autoscaler should read);
  * its partitions' pending depths are exported apart, labelled by partition number (at most 64).
+ * Flow control's counters and limits are read on the same timer ({@link LimitGauges}).
  */
 public final class QueueGauges implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QueueGauges.class);
@@ -31,6 +32,7 @@ public final class QueueGauges implements AutoCloseable {
     private final java.util.Set<java.util.List<String>> partitionLabels = new java.util.HashSet<>();
     private final Gauge memoryUsed;
     private final Gauge memoryMax;
+    private final LimitGauges limits;
     private final Redis redis;
     private final QueueStore queues;
     private final Supplier<Collection<String>> names;
@@ -43,7 +45,7 @@ public final class QueueGauges implements AutoCloseable {
         this.names = names;
         depth = Gauge.builder()
                 .name("jobfleet_queue_depth")
-                .help("Jobs in a queue by state (pending, active, scheduled, dead)")
+                .help("Jobs in a queue by state (pending: every waiting job, prioritized, grouped and parked ones too)")
                 .labelNames("queue", "state")
                 .register(registry);
         oldest = Gauge.builder()
@@ -64,6 +66,7 @@ public final class QueueGauges implements AutoCloseable {
                 .name("jobfleet_redis_memory_max_bytes")
                 .help("Redis maxmemory (0: no limit)")
                 .register(registry);
+        limits = new LimitGauges(registry, redis);
     }
 
     public QueueGauges start() {
@@ -75,7 +78,8 @@ public final class QueueGauges implements AutoCloseable {
     public void refresh() {
         try {
             java.util.Set<java.util.List<String>> seen = new java.util.HashSet<>();
-            for (String queue : names.get()) {
+            Collection<String> current = names.get();
+            for (String queue : current) {
                 List<QueueCounts> parts = queues.countsByPartition(queue);
                 if (parts.size() > 1) {
                     for (QueueCounts p : parts) {
@@ -101,6 +105,7 @@ public final class QueueGauges implements AutoCloseable {
             Redis.Memory memory = redis.memory(); // on Cluster, the fullest master's
             memoryUsed.set(memory.used());
             memoryMax.set(memory.max());
+            limits.refresh(current);
         } catch (RuntimeException e) {
             log.debug("queue gauges not refreshed: {}", e.getMessage());
         }

@@ -17,6 +17,9 @@ import redis.clients.jedis.resps.Tuple;
  * Thread-safe.
  */
 public final class QueueStore {
+    /** How a fairness group's turn is written in the pending list: {@code @g:<group>}. */
+    static final String GROUP_MARKER = "@g:";
+
     private final Redis redis;
     private final Partitions partitions;
 
@@ -43,7 +46,11 @@ public final class QueueStore {
         return partitions.each(queue, Partition::name);
     }
 
-    /** The queue depth an autoscaler reads: LLEN of the pending list (summed over partitions). */
+    /**
+     * LLEN of the pending list (summed over partitions): what KEDA's list scaler reads. It is not 0
+     * whenever work waits (a prioritized, grouped or parked job leaves a marker in the list), but
+     * it counts only the list: {@link #counts} has every waiting job.
+     */
     public long depth(String queue) {
         return partitions.sum(queue, p -> redis.call(j -> j.llen(p.keys().pending())));
     }
@@ -59,7 +66,7 @@ public final class QueueStore {
     /** The queue's counts from its partitions' counts (see {@link #counts}). */
     public static QueueCounts sum(String queue, List<QueueCounts> parts) {
         if (parts.size() == 1) return parts.get(0);
-        long pending = 0, active = 0, scheduled = 0, dead = 0, oldest = 0;
+        long pending = 0, active = 0, scheduled = 0, dead = 0, oldest = 0, prioritized = 0, grouped = 0, parked = 0;
         boolean paused = false;
         for (QueueCounts c : parts) {
             pending += c.pending();
@@ -68,8 +75,11 @@ public final class QueueStore {
             dead += c.dead();
             paused |= c.paused();
             oldest = Math.max(oldest, c.oldestPendingAgeMs());
+            prioritized += c.prioritized();
+            grouped += c.grouped();
+            parked += c.parked();
         }
-        return new QueueCounts(queue, pending, active, scheduled, dead, paused, oldest);
+        return new QueueCounts(queue, pending, active, scheduled, dead, paused, oldest, prioritized, grouped, parked);
     }
 
     /** One {@link QueueCounts} per partition, named by the partition's physical name (one entry when unpartitioned). */
@@ -77,20 +87,45 @@ public final class QueueStore {
         return partitions.each(queue, this::countsOf);
     }
 
-    /** The counts of one partition, named by its physical name. */
+    /**
+     * The counts of one partition, named by its physical name. Pending is every waiting entry: the
+     * pending list (markers included), the prioritized set, the groups' counts and the parked
+     * lists of the throttled scopes. Read by several commands, so the parts may be a moment apart.
+     */
     private QueueCounts countsOf(Partition partition) {
         Keys keys = partition.keys();
-        long pending = redis.call(j -> j.llen(keys.pending()));
+        long listed = redis.call(j -> j.llen(keys.pending()));
         long active = redis.call(j -> j.zcard(keys.active()));
         long scheduled = redis.call(j -> j.zcard(keys.scheduled()));
         long dead = redis.call(j -> j.zcard(keys.dead()));
         boolean paused = redis.call(j -> j.exists(keys.paused()));
-        return new QueueCounts(partition.name(), pending, active, scheduled, dead, paused, oldestPendingAgeMs(keys));
+        long prioritized = redis.call(j -> j.zcard(keys.prioritized()));
+        long grouped = 0;
+        for (String waiting : redis.call(j -> j.hvals(keys.groups()))) grouped += Math.max(0, Long.parseLong(waiting));
+        List<String> parkedLists = new ArrayList<>();
+        for (String scope : redis.call(j -> j.zrange(keys.throttled(), 0, -1))) parkedLists.add(keys.parked(scope));
+        long parked = 0;
+        for (long n : redis.pipelined(parkedLists, (p, key) -> p.llen(key))) parked += n;
+        return new QueueCounts(
+                partition.name(),
+                listed + prioritized + grouped + parked,
+                active,
+                scheduled,
+                dead,
+                paused,
+                oldestPendingAgeMs(keys),
+                prioritized,
+                grouped,
+                parked);
     }
 
+    /** Age of the oldest entry of the pending list; for a group's marker, of the group's oldest job. */
     private long oldestPendingAgeMs(Keys keys) {
-        String oldest = redis.call(j -> j.lindex(keys.pending(), -1));
-        if (oldest == null) return 0;
+        String tail = redis.call(j -> j.lindex(keys.pending(), -1));
+        String oldest = tail != null && tail.startsWith(GROUP_MARKER)
+                ? redis.call(j -> j.lindex(keys.group(tail.substring(GROUP_MARKER.length())), -1))
+                : tail;
+        if (oldest == null || oldest.startsWith("@")) return 0; // a wake-up marker: no job to date
         String enqueuedAt = redis.call(j -> j.hget(keys.job(oldest), "enqueuedAt"));
         return enqueuedAt == null ? 0 : Math.max(0, redis.serverTimeMs() - Long.parseLong(enqueuedAt));
     }

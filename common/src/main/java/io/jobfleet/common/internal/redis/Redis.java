@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Protocol;
@@ -110,6 +111,19 @@ public final class Redis implements AutoCloseable {
             try (AbstractPipeline pipeline = j.pipelined()) {
                 List<Response<List<String>>> replies = new ArrayList<>(keys.size());
                 for (String key : keys) replies.add(pipeline.hmget(key, fields));
+                pipeline.sync();
+                return replies.stream().map(Response::get).toList();
+            }
+        });
+    }
+
+    /** One command per item ({@code command} queues it) in one pipelined round trip; the keys must share a slot on Cluster. */
+    <E, T> List<T> pipelined(List<E> items, BiFunction<AbstractPipeline, E, Response<T>> command) {
+        if (items.isEmpty()) return List.of();
+        return call(j -> {
+            try (AbstractPipeline pipeline = j.pipelined()) {
+                List<Response<T>> replies = new ArrayList<>(items.size());
+                for (E item : items) replies.add(command.apply(pipeline, item));
                 pipeline.sync();
                 return replies.stream().map(Response::get).toList();
             }
