@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
             "  jobfleet bench                                  # the full run written down in docs/benchmarks.md",
             "  jobfleet bench --quick --json                   # a smoke run (CI)",
             "  jobfleet bench --only drain --jobs 1000000 --redis-url redis://localhost:6379",
+            "  jobfleet bench --only drain-limit --jobs 200000  # drain with a non-binding limit against none",
             "  jobfleet bench --only enqueue,drain --partitions 3    # the queues spread over 3 partitions"
         })
 final class BenchCommand implements Callable<Integer> {
@@ -77,7 +78,8 @@ final class BenchCommand implements Callable<Integer> {
             names = "--only",
             split = ",",
             paramLabel = "PHASE",
-            description = "Run only these phases: baseline, enqueue, api, drain, latency (default: all)")
+            description = "Run only these phases: baseline, enqueue, api, drain, drain-limit, latency (default: all"
+                    + " but drain-limit)")
     Set<String> only;
 
     @Option(
@@ -146,6 +148,8 @@ final class BenchCommand implements Callable<Integer> {
         if (run("enqueue")) rows.addAll(new EnqueueBench(bench).run(producers, batch));
         if (run("api")) rows.addAll(new ApiBench(bench).run(producers, batch));
         if (run("drain")) rows.addAll(new DrainBench(bench).run(jobs, workers, concurrency));
+        if (only != null && only.contains("drain-limit"))
+            rows.addAll(new DrainBench(bench).runWithLimit(jobs, workers, concurrency));
         if (run("latency"))
             rows.addAll(new LatencyBench(url, bench.store, bench.counters).run(rate, latencySeconds, concurrency));
         return rows;

@@ -22,10 +22,42 @@ final class DrainBench {
     }
 
     List<Row> run(int total, int workerCount, int concurrency) throws Exception {
+        Drained run = drain(total, workerCount, concurrency, 0);
+        return List.of(run.rate(), heapRow(run.heapMax(), run.heapBefore()));
+    }
+
+    /**
+     * The drain twice, without a limit and with a concurrency limit on the job type that never
+     * binds (10 x the slots of all workers): what checking a limit on every claim and ack costs.
+     */
+    List<Row> runWithLimit(int total, int workerCount, int concurrency) throws Exception {
+        int limit = 10 * workerCount * concurrency;
+        Row without = drain(total, workerCount, concurrency, 0).rate();
+        Row with = drain(total, workerCount, concurrency, limit).rate();
+        return List.of(
+                Row.withNote(without, "no limit"),
+                Row.withNote(with, "limit c:type:noop = " + limit + ", not binding"),
+                Row.info(
+                        "drain-limit",
+                        "cost of a non-binding concurrency limit",
+                        100.0 * (without.value() - with.value()) / without.value(),
+                        "% of throughput",
+                        String.format(
+                                "Redis commands/job %+.2f, Redis CPU us/job %+.1f",
+                                with.commandsPerJob() - without.commandsPerJob(),
+                                with.redisCpuUsPerJob() - without.redisCpuUsPerJob())));
+    }
+
+    /** One measured drain: its rate row, and the heap before and at most. */
+    private record Drained(Row rate, long heapBefore, long heapMax) {}
+
+    /** Fills the bench queue, sets a concurrency limit on the type when {@code limit > 0}, drains it, deletes it. */
+    private Drained drain(int total, int workerCount, int concurrency, int limit) throws Exception {
         bench.ensureBaselines();
         String q = "bench-drain";
         new QueueStore(bench.redis).declarePartitions(q, bench.partitions);
         bench.fill(q, total, 1000);
+        if (limit > 0) bench.counters.setLimit(q, "c:type:noop", Integer.toString(limit));
         System.gc();
         long heapBefore = heapUsed();
         RedisBench.Snapshot before = bench.begin();
@@ -53,9 +85,10 @@ final class DrainBench {
         }
         Row rate = Row.withNote(
                 bench.row(
-                        "drain",
+                        limit > 0 ? "drain-limit" : "drain",
                         total + " no-op jobs, " + workerCount + " worker(s) x " + concurrency + " slots"
-                                + (bench.partitions > 1 ? ", " + bench.partitions + " partitions" : ""),
+                                + (bench.partitions > 1 ? ", " + bench.partitions + " partitions" : "")
+                                + (limit > 0 ? ", limit " + limit : ""),
                         total,
                         t0,
                         before,
@@ -63,7 +96,7 @@ final class DrainBench {
                         "LPUSH 8-client"),
                 bench.partitions > 1 ? "partition slots " + slots(q) : "");
         bench.counters.clear(q);
-        return List.of(rate, heapRow(heapMax[0], heapBefore));
+        return new Drained(rate, heapBefore, heapMax[0]);
     }
 
     /** Samples the heap used every 250 ms into {@code max[0]} until interrupted. */

@@ -70,4 +70,20 @@ class BenchIT {
                 .as("claims stay batched per partition")
                 .isLessThan(3.0);
     }
+
+    @Test
+    void drainWithANonBindingLimitAgainstNone() throws Exception {
+        Cli.Result run = Cli.run("bench", "--quick", "--json", "--only", "drain-limit", "--concurrency", "16");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (JsonNode row : Json.read(run.stdout()).path("results"))
+            rows.put(row.path("note").asText(), row);
+        System.out.println("BenchIT drain-limit: " + rows);
+        JsonNode without = rows.get("no limit");
+        JsonNode with = rows.get("limit c:type:noop = 160, not binding");
+        assertThat(with.path("name").asText()).endsWith(", limit 160");
+        assertThat(with.path("commandsPerJob").asDouble())
+                .as("the limit's slot is taken and given back inside the scripts")
+                .isGreaterThan(without.path("commandsPerJob").asDouble());
+    }
 }

@@ -14,6 +14,7 @@ import io.jobfleet.common.internal.redis.TestRedis;
 import io.jobfleet.common.job.Retention;
 import io.jobfleet.worker.testing.Await;
 import io.jobfleet.worker.testing.ChildWorker;
+import io.jobfleet.worker.testing.ChildWorkerMain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -79,16 +80,60 @@ abstract class FaultTestBase {
      * environment variables (a skewed clock, say); killed after the test like the others.
      */
     protected ChildWorker launchVia(String redisUrl, Map<String, String> env, String id, String... options) {
-        ChildWorker child = ChildWorker.launch(FaultWorker.class, env, redisUrl, id, withHistory(options));
+        return launchFleet(FaultWorker.class, redisUrl, env, id, options);
+    }
+
+    /** Starts a worker JVM running another fleet ({@link FlowWorker}, say); killed after the test like the others. */
+    protected ChildWorker launchFleet(
+            Class<? extends ChildWorkerMain.Fleet> fleet,
+            String redisUrl,
+            Map<String, String> env,
+            String id,
+            String... options) {
+        ChildWorker child = ChildWorker.launch(fleet, env, redisUrl, id, withHistory(options));
         children.add(child);
         return child;
     }
 
+    /** One SIGKILL: which worker incarnation, and when. */
+    protected record Kill(String worker, long atMs) {}
+
+    /**
+     * Every 2 s for {@code cycles} cycles, SIGKILLs a random ready worker of {@code fleet} and puts
+     * a fresh one ({@code launch(id)}) in its slot; a cycle where every worker is still starting
+     * kills nobody and is not counted. Returns the kills.
+     */
+    protected static List<Kill> killOneEveryTwoSeconds(
+            List<ChildWorker> fleet, int cycles, java.util.function.BiFunction<Integer, Integer, ChildWorker> launch) {
+        List<Kill> kills = new ArrayList<>();
+        for (int cycle = 1; cycle <= cycles; cycle++) {
+            Await.pause(2_000);
+            List<Integer> ready = new ArrayList<>();
+            for (int i = 0; i < fleet.size(); i++) if (fleet.get(i).isReady()) ready.add(i);
+            if (ready.isEmpty()) {
+                cycle--; // every replacement still starting: wait, this cycle kills nobody
+                continue;
+            }
+            int slot =
+                    ready.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(ready.size()));
+            ChildWorker victim = fleet.get(slot);
+            victim.kill();
+            kills.add(new Kill(victim.id(), System.currentTimeMillis()));
+            fleet.set(slot, launch.apply(slot, cycle));
+        }
+        return kills;
+    }
+
     /** Waits (bounded, generously) for the queue to drain, then checks the history and prints the table. */
     protected HistoryChecker.Report drainAndCheck(String fault, String queue) {
+        return drainAndCheck(fault, queue, Duration.ofMinutes(2));
+    }
+
+    /** As {@link #drainAndCheck(String, String)}, waiting up to {@code timeout} (a throttled queue drains slowly). */
+    protected HistoryChecker.Report drainAndCheck(String fault, String queue, Duration timeout) {
         QueueStore queues = new QueueStore(redis);
         try {
-            Await.until(Duration.ofMinutes(2), "queue " + queue + " to drain", () -> drained(queues, queue));
+            Await.until(timeout, "queue " + queue + " to drain", () -> drained(queues, queue));
         } catch (AssertionError e) {
             System.out.println("FAULT TABLE " + fault + ": " + e.getMessage() + "; checking what is left");
         }
@@ -98,7 +143,8 @@ abstract class FaultTestBase {
     }
 
     /**
-     * Nothing pending, active or scheduled, each partition read in one atomic call: depths read
+     * Nothing pending, active or scheduled, and nothing waiting outside pending (parked behind a
+     * limit, prioritized, in a group), each partition read in one atomic call: depths read
      * key by key can miss a job moving between two of them (a reaped job going from active back
      * to pending), end the wait while it still has to run, and have the checker read the history
      * before its run ends.
@@ -108,8 +154,15 @@ abstract class FaultTestBase {
         for (int k = 0; k < partitions; k++) {
             Keys keys = Keys.of(k == 0 ? queue : Names.partition(queue, k));
             List<?> depths = TestRedis.raw(redis, j -> (List<?>) j.eval(
-                    "return {redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}",
-                    List.of(keys.pending(), keys.active(), keys.scheduled()),
+                    "return {redis.call('LLEN', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]),"
+                            + " redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5]), redis.call('HLEN', KEYS[6])}",
+                    List.of(
+                            keys.pending(),
+                            keys.active(),
+                            keys.scheduled(),
+                            keys.throttled(),
+                            keys.prioritized(),
+                            keys.groups()),
                     List.of()));
             for (Object depth : depths) if ((Long) depth != 0) return false;
         }

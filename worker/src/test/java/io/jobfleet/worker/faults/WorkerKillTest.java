@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -26,9 +25,6 @@ import org.junit.jupiter.api.Test;
 class WorkerKillTest extends FaultTestBase {
     private static final String Q = "kill";
     private static final int CYCLES = 50;
-
-    /** One SIGKILL: which worker incarnation, and when. */
-    private record Kill(String worker, long atMs) {}
 
     @Test
     void sigkillOfARandomWorkerEveryTwoSecondsLosesNoJob() {
@@ -47,25 +43,13 @@ class WorkerKillTest extends FaultTestBase {
         for (int n = 1; n <= 3; n++) fleet.add(launch("w" + n + "-0", options));
         fleet.forEach(c -> c.awaitReady(Duration.ofSeconds(60)));
 
-        List<Kill> kills = new ArrayList<>();
+        List<Kill> kills;
         long started = System.nanoTime();
         try (Producers load =
                 new Producers(store, Q, history, Duration.ofMillis(20), Producers.durations(150, 0, 0)).start(2)) {
             Await.pause(2_000);
-            for (int cycle = 1; cycle <= CYCLES; cycle++) {
-                Await.pause(2_000);
-                List<Integer> ready = new ArrayList<>();
-                for (int i = 0; i < fleet.size(); i++) if (fleet.get(i).isReady()) ready.add(i);
-                if (ready.isEmpty()) {
-                    cycle--; // every replacement still starting: wait, this cycle kills nobody
-                    continue;
-                }
-                int slot = ready.get(ThreadLocalRandom.current().nextInt(ready.size()));
-                ChildWorker victim = fleet.get(slot);
-                victim.kill();
-                kills.add(new Kill(victim.id(), System.currentTimeMillis()));
-                fleet.set(slot, launch("w" + (slot + 1) + "-" + cycle, options));
-            }
+            kills = killOneEveryTwoSeconds(
+                    fleet, CYCLES, (slot, cycle) -> launch("w" + (slot + 1) + "-" + cycle, options));
         }
         System.out.printf(
                 "FAULT TABLE worker-sigkill: %d kills in %d s%n",

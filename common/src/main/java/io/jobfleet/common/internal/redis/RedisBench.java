@@ -114,6 +114,14 @@ public final class RedisBench {
         return count / ((System.nanoTime() - start) / 1e9);
     }
 
+    /**
+     * Sets one flow-control limit of the queue ({@code c:<scope>} = "N", {@code r:<scope>} = "N
+     * periodMs"), as the flow-control scripts read it; the bench's stand-in until limits have a store.
+     */
+    public void setLimit(String queue, String field, String value) {
+        redis.call(j -> j.hset(Keys.of(queue).limits(), field, value));
+    }
+
     /** Deletes every key of the bench's queue, every partition of it (used between phases). */
     public void clear(String queue) {
         for (String physical : new QueueStore(redis).physical(queue)) clearOne(physical);
