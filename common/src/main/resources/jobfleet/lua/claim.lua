@@ -99,7 +99,14 @@ for _, scope in ipairs(redis.call('ZRANGEBYSCORE', throttled, '-inf', now, 'LIMI
   if redis.call('EXISTS', parked) == 0 then
     redis.call('ZREM', throttled, scope)
   else
-    redis.call('ZADD', throttled, (not s or n >= take) and now or retryAt(scope, s, 1000), scope)
+    local lookAt = now + 1000 -- a concurrency scope: a slot given back moves a parked job at once
+    if not s or n >= take then
+      lookAt = now -- room left, but this claim had no more slots: the next claim takes more
+    elseif s.lim.r and s.inWindow + n >= s.lim.r then -- the window is full with these: room when its oldest leaves
+      local oldest = redis.call('ZRANGE', KEYS[4] .. 'starts:' .. scope, 0, 0, 'WITHSCORES')
+      lookAt = math.max(now + 1, (tonumber(oldest[2]) or now) + s.lim.p)
+    end
+    redis.call('ZADD', throttled, lookAt, scope)
   end
 end
 local prio = KEYS[4] .. 'prio'

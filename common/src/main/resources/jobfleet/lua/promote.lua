@@ -15,7 +15,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 local promoted = 0
-for _, id in ipairs(ids) do
+for i, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   local jobKey = KEYS[3] .. 'job:' .. id
   local state, priority, group = unpack(redis.call('HMGET', jobKey, 'state', 'priority', 'group'))
@@ -26,7 +26,7 @@ for _, id in ipairs(ids) do
       if redis.call('HINCRBY', KEYS[3] .. 'groups', group, 1) == 1 then redis.call('LPUSH', KEYS[2], '@g:' .. group) end
     elseif priority then
       if redis.call('LLEN', KEYS[2]) == 0 then redis.call('LPUSH', KEYS[2], '@') end
-      redis.call('ZADD', KEYS[3] .. 'prio', now + tonumber(priority) * 60000, id)
+      redis.call('ZADD', KEYS[3] .. 'prio', now + tonumber(priority) * 60000 + (i - 1) / #ids * 0.999, id)
     else
       redis.call('LPUSH', KEYS[2], id)
     end
