@@ -14,7 +14,8 @@ a debounce also pushes its start back), -9 refused (a unique job holds the key).
 Where a created job waits: priority 1-9 in the prio zset (score enqueue time + priority x 60 s,
 the aging step, + a fraction for its place in the batch), a group's job in group:<g> (its
 marker '@g:<g>' in pending while it has jobs), else pending. Prio and group jobs put a wake
-marker '@' in an empty pending list, so a blocked waiter sees them. A unique key names its job in uniq:<key> (a period: for that long).
+marker '@' in an empty pending list, so a blocked waiter sees them. A unique key names its job
+in uniq:<key> (a period: for that long).
 Returns {-7} when the jobs to create would take the pending list past the max depth: nothing is
 written. Replays and conflicts create nothing, so a batch of only those is answered when full.
 Returns {-8} when the partition is retired: nothing is written; the caller reads the layout again.
