@@ -85,7 +85,11 @@ final class Http {
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).method(method, body);
         if (token != null) request.header("Authorization", "Bearer " + token);
-        for (int i = 0; i < headers.length; i += 2) request.header(headers[i], headers[i + 1]);
+        for (int i = 0; i < headers.length; i += 2) {
+            // Expect is the client's to send: it then waits for 100 Continue (or the early answer) before the body
+            if (headers[i].equalsIgnoreCase("Expect")) request.expectContinue(true);
+            else request.header(headers[i], headers[i + 1]);
+        }
         return request;
     }
 
