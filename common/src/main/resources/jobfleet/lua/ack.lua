@@ -21,6 +21,7 @@ local function freeSlots(prefix, pending, id, slots) -- gives back a job's concu
     local entry = scope ~= 'queue' and redis.call('RPOP', prefix .. 'parked:' .. scope)
     if entry then redis.call('RPUSH', pending, entry) end
   end
+  redis.call('HDEL', prefix .. 'job:' .. id, 'slots')
 end
 local function freeUnique(prefix, id, key, mode) -- the job's unique key is free again (a period's lives on)
   if key and mode ~= 'period' and redis.call('GET', prefix .. 'uniq:' .. key) == id then

@@ -190,7 +190,8 @@ local function start(id, v, group)
     end
   end
   redis.call('HSET', jobKey, 'state', 'ACTIVE', 'token', token, 'attempts', attempts, 'worker', worker,
-    'startedAt', now, 'slots', table.concat(slots, ' '))
+    'startedAt', now)
+  if #slots > 0 then redis.call('HSET', jobKey, 'slots', table.concat(slots, ' ')) end
   if v[at + 5] then redis.call('HDEL', jobKey, 'waitingFor') end
   if v[at + 7] == 'queued' or v[at + 7] == 'debounce' then freeUnique(KEYS[4], id, v[at + 6], v[at + 7]) end
   leases[#leases + 1] = deadline

@@ -24,6 +24,7 @@ local function freeSlots(prefix, pending, id, slots) -- gives back a job's concu
     local entry = scope ~= 'queue' and redis.call('RPOP', prefix .. 'parked:' .. scope)
     if entry then redis.call('RPUSH', pending, entry) end
   end
+  redis.call('HDEL', prefix .. 'job:' .. id, 'slots')
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -92,7 +92,7 @@ public final class Worker implements AutoCloseable {
         this.processor = new Processor(config, store, handlers, breakers, loops.timers, running, outcomes, metrics);
         metrics.slots(running::size, config.concurrency());
         metrics.breakers(breakers);
-        metrics.zero(config.queues().keySet());
+        metrics.zero(config.queues().keySet(), handlers.types());
         this.gauges =
                 new QueueGauges(metrics.registry(), redis, () -> config.queues().keySet());
         Layout layout = new Layout(Partitions.of(redis), config.queues().keySet());

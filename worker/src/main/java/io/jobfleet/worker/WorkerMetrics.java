@@ -85,10 +85,11 @@ public final class WorkerMetrics {
      * Exports the counters of rare events at 0 from the start, so that rate() and increase() see
      * their first increment and dashboards show 0 rather than no data.
      */
-    void zero(Iterable<String> queues) {
+    void zero(Iterable<String> queues, Iterable<String> types) {
         for (String queue : queues) {
             orphansRecovered.labelValues(queue);
             leaseRenewalsLost.labelValues(queue);
+            for (String type : types) snoozed.labelValues(queue, type);
         }
         redisErrors.labelValues("worker");
     }
