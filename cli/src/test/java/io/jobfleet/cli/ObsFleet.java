@@ -46,6 +46,11 @@ final class ObsFleet implements AutoCloseable {
      * (backoff 100 ms, 2 attempts, so a failing job is dead within a second).
      */
     static ObsFleet start(String queues, Map<String, String> apiEnv) {
+        return start(queues, apiEnv, Map.of());
+    }
+
+    /** As {@link #start(String, Map)}, with {@code workerEnv} added to the worker's environment. */
+    static ObsFleet start(String queues, Map<String, String> apiEnv, Map<String, String> workerEnv) {
         ObsFleet fleet;
         try {
             fleet = new ObsFleet(TestRedis.start(), Files.createTempDirectory("obs-fleet"));
@@ -56,7 +61,7 @@ final class ObsFleet implements AutoCloseable {
             fleet.launch("api", apiEnv, "api", "--host", "127.0.0.1", "--port", Integer.toString(fleet.apiPort));
             fleet.launch(
                     "worker",
-                    Map.of(),
+                    workerEnv,
                     "worker",
                     "--queues",
                     queues,

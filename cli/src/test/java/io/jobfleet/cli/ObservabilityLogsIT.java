@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The logs of a real API and worker: JSON lines a log pipeline can take, the request id of the
  * API call carried to the worker's lines about the job, and a redacted payload field that shows
- * up in no log line, no API view and no CLI view.
+ * up in no log line, no API view and no CLI view. The worker runs with JOBFLEET_LOG_SUCCESS=INFO
+ * (a line per success; off by default) and logs its periodic summary.
  */
 class ObservabilityLogsIT {
     private static final String Q = "logs";
@@ -26,7 +27,7 @@ class ObservabilityLogsIT {
 
     @BeforeAll
     static void start() {
-        fleet = ObsFleet.start(Q, Map.of("JOBFLEET_REDACT_FIELDS", "password"));
+        fleet = ObsFleet.start(Q, Map.of("JOBFLEET_REDACT_FIELDS", "password"), Map.of("JOBFLEET_LOG_SUCCESS", "INFO"));
     }
 
     @AfterAll
@@ -85,6 +86,21 @@ class ObservabilityLogsIT {
             if (line.path("jobId").asText().equals(id))
                 assertThat(line.path("requestId").asText()).as("%s", line).isEqualTo(requestId);
         }
+    }
+
+    @Test
+    void theWorkerSummarisesFinishedJobsEveryTenSeconds() {
+        String id = ObsFleet.id(fleet.enqueue(Q, "{\"type\":\"noop\"}"));
+        ObsTools.await(Duration.ofSeconds(20), "the job succeeded", () -> fleet.state(Q, id)
+                .equals("SUCCEEDED"));
+        ObsTools.await(Duration.ofSeconds(25), "a summary line", () -> lines("worker").stream()
+                .anyMatch(l -> l.path("message").asText().startsWith("last ")));
+
+        JsonNode summary = line("worker", "last ");
+        assertThat(summary.path("message").asText()).containsPattern("\\d+ jobs succeeded \\(\\d+/s\\)");
+        assertThat(summary.path("succeeded").asLong()).isPositive();
+        assertThat(summary.path("level").asText()).isEqualTo("INFO");
+        assertThat(summary.path("logger").asText()).isEqualTo("io.jobfleet.worker.Summary");
     }
 
     @Test

@@ -28,6 +28,8 @@ import org.slf4j.MDC;
  */
 final class Outcomes {
     private static final Logger log = LoggerFactory.getLogger(Outcomes.class);
+    /** One line per success, off unless this logger is enabled (JOBFLEET_LOG_SUCCESS=INFO); {@link Summary} counts them. */
+    private static final Logger successLog = LoggerFactory.getLogger("io.jobfleet.worker.succeeded");
     /** The metric label of job types with no handler here. */
     static final String UNKNOWN_TYPE = "(unknown)";
 
@@ -38,6 +40,7 @@ final class Outcomes {
     private final Running running;
     private final WorkerMetrics metrics;
     private final Acker acker;
+    private final Summary summary;
 
     Outcomes(
             WorkerConfig config,
@@ -45,8 +48,10 @@ final class Outcomes {
             Handlers handlers,
             Running running,
             WorkerMetrics metrics,
-            Outage outage) {
+            Outage outage,
+            Summary summary) {
         this.config = config;
+        this.summary = summary;
         this.store = store;
         this.handlers = handlers;
         this.redisRetry = Retry.of(
@@ -211,16 +216,24 @@ final class Outcomes {
                     case CANCELLED -> "cancelled";
                     default -> "lost";
                 });
-        run.putLogContext();
-        switch (status) {
-            case RECORDED, REPEATED ->
-                log.atInfo()
+        if (status == ReportStatus.RECORDED || status == ReportStatus.REPEATED) {
+            if (successLog.isInfoEnabled()) {
+                run.putLogContext();
+                successLog
+                        .atInfo()
                         .addKeyValue("duration_ms", run.elapsedMs())
                         .log(
                                 "job {} ({}) succeeded in {} ms",
                                 run.job.id(),
                                 run.job.record().type(),
                                 run.elapsedMs());
+                MDC.clear();
+            }
+            running.finish(run);
+            return;
+        }
+        run.putLogContext();
+        switch (status) {
             case CANCELLED ->
                 log.info("job {} finished, but it was cancelled while running: stays CANCELLED", run.job.id());
             case STALE ->
@@ -243,6 +256,7 @@ final class Outcomes {
         metrics.completed
                 .labelValues(job.logicalQueue(), typeLabel(job), outcome)
                 .inc();
+        summary.count(outcome);
     }
 
     private String typeLabel(ClaimedJob job) {

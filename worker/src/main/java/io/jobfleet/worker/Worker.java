@@ -51,6 +51,7 @@ public final class Worker implements AutoCloseable {
     private final Maintenance maintenance;
     private final Waiters waiters;
     private final Heartbeat heartbeat;
+    private final Summary summary;
     /** Limits declared in code ({@link Builder#limit}), written at {@link #start()}. */
     private final List<Limit> limits;
 
@@ -88,7 +89,8 @@ public final class Worker implements AutoCloseable {
         Semaphore slots = new Semaphore(config.concurrency());
         Breakers breakers = new Breakers(config.breaker());
         this.running = new Running(slots);
-        this.outcomes = new Outcomes(config, store, handlers, running, metrics, outage);
+        this.summary = new Summary(this::busy, config.concurrency());
+        this.outcomes = new Outcomes(config, store, handlers, running, metrics, outage, summary);
         this.processor = new Processor(config, store, handlers, breakers, loops.timers, running, outcomes, metrics);
         metrics.slots(running::size, config.concurrency());
         metrics.breakers(breakers);
@@ -108,6 +110,8 @@ public final class Worker implements AutoCloseable {
     private static final Duration FETCHER_JOIN = Duration.ofSeconds(10);
     /** How long stop() spends handing jobs back and recording the last successes once the grace is over. */
     private static final Duration HAND_BACK_BUDGET = Duration.ofSeconds(5);
+    /** How often the INFO summary of finished jobs is logged (when any finished). */
+    private static final Duration SUMMARY_EVERY = Duration.ofSeconds(10);
 
     /** This worker's metrics; serve {@code metrics().registry()} on /metrics (jobfleet worker does, on --metrics-port). */
     public WorkerMetrics metrics() {
@@ -161,6 +165,7 @@ public final class Worker implements AutoCloseable {
         loops.repeat(config.reapEvery(), maintenance::reap);
         loops.repeat(Duration.ofMinutes(1), maintenance::expireDead);
         loops.every(loops.timers, config.heartbeatEvery(), heartbeat);
+        loops.every(loops.timers, SUMMARY_EVERY, summary);
         gauges.start();
         log.info(
                 "worker {} started: queues {}, concurrency {}, lease {} ms",
@@ -232,6 +237,7 @@ public final class Worker implements AutoCloseable {
         outcomes.stopAcks(System.nanoTime() + HAND_BACK_BUDGET.toNanos());
         Loops.joinQuietly(ackerThread, HAND_BACK_BUDGET.plusSeconds(1));
         loops.shutdown(true, HAND_BACK_BUDGET); // a housekeeping slice under way ends before the caller closes the pool
+        summary.run(); // the jobs that ended since the last summary
         gauges.close();
         try {
             registry.remove(config.id());
