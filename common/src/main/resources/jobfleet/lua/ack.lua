@@ -3,7 +3,7 @@ redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate
 KEYS[1] active zset   KEYS[2] queue key prefix "jobfleet:{q}:"   KEYS[3] stats hash
 KEYS[4] pending list (a concurrency slot given back moves a parked job there)
 (also counts successes per minute in jobfleet:{q}:minute:<epoch minute>, kept 65 minutes)
-ARGV[1] retention ms for finished jobs, then triples: job id, fencing token, result JSON ("" = none)
+ARGV[1] retention ms for finished jobs (0: deleted at once; a repeated ack answers 0), then triples: job id, fencing token, result JSON ("" = none)
 Returns one status per job: 1 done, 0 already done by this same token (a repeated call),
 -1 not found, -3 stale (the lease was lost: another claim owns the job), -6 cancelled while
 running, -2 any other state. All jobs are read first, then one ZREM (per thousand) removes their
@@ -40,7 +40,7 @@ for i = 2, #ARGV, 3 do
     'state', 'token', 'closedToken', 'slots', 'uniq', 'uniqMode'))
   local status
   if not state then
-    status = -1
+    status = retention == 0 and 0 or -1 -- not kept: only its own ack deletes an ACTIVE job
   elseif state == 'ACTIVE' and current == token then
     status = 1
     record[#record + 1] = i
@@ -70,13 +70,17 @@ if #members > 0 then redis.call('ZREM', KEYS[1], unpack(members)) end
 for _, i in ipairs(record) do
   local id, token, result = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local jobKey = KEYS[2] .. 'job:' .. id
-  if result ~= '' then
+  if retention == 0 then
+    redis.call('DEL', jobKey, KEYS[2] .. 'steps:' .. id)
+  elseif result ~= '' then
     redis.call('HSET', jobKey, 'state', 'SUCCEEDED', 'finishedAt', now, 'closedToken', token, 'result', result)
   else
     redis.call('HSET', jobKey, 'state', 'SUCCEEDED', 'finishedAt', now, 'closedToken', token)
   end
-  redis.call('PEXPIRE', jobKey, retention)
-  redis.call('PEXPIRE', KEYS[2] .. 'steps:' .. id, retention)
+  if retention > 0 then
+    redis.call('PEXPIRE', jobKey, retention)
+    redis.call('PEXPIRE', KEYS[2] .. 'steps:' .. id, retention)
+  end
   if watched then
     emit(KEYS[2], id, 'type', 'state', 'state', 'SUCCEEDED', 'at', now)
     redis.call('SREM', KEYS[2] .. 'watched', id)

@@ -2,6 +2,7 @@ package io.jobfleet.cli;
 
 import io.jobfleet.api.ApiConfig;
 import io.jobfleet.common.internal.redis.RedisSettings;
+import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.job.RetryPolicy;
 import io.jobfleet.worker.QueuePolicy;
 import io.jobfleet.worker.WorkerConfig;
@@ -79,6 +80,11 @@ final class Defaults implements CommandLine.IDefaultValueProvider {
                     "--claim-batch",
                     "JOBFLEET_CLAIM_BATCH",
                     String.valueOf(WorkerConfig.DEFAULT_CLAIM_BATCH)),
+            new Setting(
+                    WorkerOptions.class,
+                    "--keep-finished",
+                    "JOBFLEET_KEEP_FINISHED",
+                    duration(Retention.DEFAULT_FINISHED)),
             new Setting(
                     WorkerOptions.class,
                     "--metrics-port",

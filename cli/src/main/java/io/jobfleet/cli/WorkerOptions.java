@@ -1,5 +1,6 @@
 package io.jobfleet.cli;
 
+import io.jobfleet.common.job.Retention;
 import io.jobfleet.common.job.RetryPolicy;
 import io.jobfleet.worker.QueuePolicy;
 import io.jobfleet.worker.WorkerConfig;
@@ -90,6 +91,14 @@ final class WorkerOptions {
     int claimBatch;
 
     @Option(
+            names = "--keep-finished",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How long succeeded, cancelled and expired jobs stay readable; 0: deleted as they end"
+                    + " (default ${DEFAULT-VALUE})")
+    Duration keepFinished;
+
+    @Option(
             names = "--no-circuit-breaker",
             negatable = false,
             defaultValue = "false",
@@ -114,6 +123,7 @@ final class WorkerOptions {
                 .poisonLimit(poisonLimit)
                 .claimBatch(claimBatch)
                 .maxSnoozes(maxSnoozes)
+                .retention(Retention.DEFAULT.withFinished(keepFinished))
                 .breaker(noBreaker ? WorkerConfig.BreakerSettings.OFF : WorkerConfig.BreakerSettings.DEFAULT)
                 .build();
     }

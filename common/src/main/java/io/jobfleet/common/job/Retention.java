@@ -3,7 +3,9 @@ package io.jobfleet.common.job;
 import java.time.Duration;
 
 /**
- * How long things are kept. Finished jobs (succeeded, cancelled) expire after {@code finished};
+ * How long things are kept. Finished jobs (succeeded, cancelled, expired) expire after {@code
+ * finished}, or are deleted as they end when it is zero (like BullMQ's removeOnComplete: the
+ * queue's stats still count them; a duplicate of an idempotency key still answers the job's id);
  * dead jobs stay in the DLQ for {@code dead}, then are deleted by the reaper and counted
  * ({@code deadExpired} in the queue stats), never silently trimmed; idempotency keys live for
  * {@code idempotency}; a job keeps its last {@code errorsKept} attempt errors.
@@ -16,8 +18,14 @@ public record Retention(Duration finished, Duration dead, Duration idempotency, 
     public static final Retention DEFAULT =
             new Retention(DEFAULT_FINISHED, DEFAULT_DEAD, DEFAULT_IDEMPOTENCY, DEFAULT_ERRORS_KEPT);
 
+    /** This retention with finished jobs kept for {@code value} (zero: not kept). */
+    public Retention withFinished(Duration value) {
+        return new Retention(value, dead, idempotency, errorsKept);
+    }
+
     public Retention {
-        requirePositive("finished-job retention", finished);
+        if (finished == null || finished.isNegative())
+            throw new IllegalArgumentException("finished-job retention must be zero or positive, got " + finished);
         requirePositive("dead-job retention", dead);
         requirePositive("idempotency key TTL", idempotency);
         if (errorsKept < 1 || errorsKept > 1000) {
