@@ -88,6 +88,7 @@ public final class Worker implements AutoCloseable {
         this.registry = new WorkerRegistry(redis);
         Semaphore slots = new Semaphore(config.concurrency());
         Breakers breakers = new Breakers(config.breaker());
+        WarmUp.run(handlers, breakers);
         this.running = new Running(slots);
         this.summary = new Summary(this::busy, config.concurrency());
         this.outcomes = new Outcomes(config, store, handlers, running, metrics, outage, summary);
