@@ -37,7 +37,7 @@ class RetryStormTest extends FaultTestBase {
     private static final String Q = "storm";
     private static final String FLAG = "downstream-down";
     private static final RetryPolicy BACKOFF = new RetryPolicy(1_000, 2.0, 15_000, 30);
-    private static final long OUTAGE_MS = 60_000;
+    private static final long OUTAGE_MS = 45_000;
     private static final long BUCKET_MS = 5_000;
 
     /** What one storm did: every handler start, and the figures the assertions use. */
@@ -109,7 +109,7 @@ class RetryStormTest extends FaultTestBase {
                     return Producers.job(Q, key, payload).withBackoff(BACKOFF);
                 })
                 .start(2)) {
-            Await.pause(30_000);
+            Await.pause(20_000);
         }
         Await.pause(Math.max(0, outageStart + OUTAGE_MS - System.currentTimeMillis()));
         Files.delete(flag);
