@@ -36,7 +36,7 @@ class SuspectTest extends WorkerTestBase {
                     .as("the crash job halts its JVM")
                     .isEqualTo(137);
         }
-        Await.pause(1_200); // both leases run out
+        Await.pause(2_200); // both leases run out
         leases.reap(Partition.parse(Q), 10, WorkerConfig.DEFAULT_POISON_LIMIT);
         assertThat(job(Q, innocent).state()).isEqualTo(JobState.QUEUED);
         assertThat(job(Q, innocent).expiries())
@@ -60,7 +60,7 @@ class SuspectTest extends WorkerTestBase {
                                         && counts(Q).pending() == 0
                                         && counts(Q).scheduled() == 0));
             }
-            Await.pause(1_200);
+            Await.pause(2_200);
             leases.reap(Partition.parse(Q), 10, WorkerConfig.DEFAULT_POISON_LIMIT);
         }
         assertThat(job(Q, poison).state()).isEqualTo(JobState.DEAD);
@@ -68,10 +68,10 @@ class SuspectTest extends WorkerTestBase {
         assertThat(job(Q, innocent).state()).isEqualTo(JobState.SUCCEEDED);
     }
 
-    /** A worker JVM of 2 slots and a 1 s lease on the test's queue. */
+    /** A worker JVM of 2 slots and a 2 s lease on the test's queue (1 s expired under a busy machine). */
     private ChildWorker child(String id) {
         return ChildWorker.launch(
-                server.url(), id, "--queues", Q, "--concurrency", "2", "--lease-ms", "1000", "--renew-ms", "300");
+                server.url(), id, "--queues", Q, "--concurrency", "2", "--lease-ms", "2000", "--renew-ms", "300");
     }
 
     @Test
