@@ -99,7 +99,9 @@ final class BenchCommand implements Callable<Integer> {
                     + " runs in the bench's JVM, logging at WARN)")
     int workerProcesses;
 
-    @Option(names = "--quick", description = "A short smoke run: small counts, a 3 s latency run")
+    @Option(
+            names = "--quick",
+            description = "A short smoke run: small counts, a 3 s latency run (6 s with --worker-processes)")
     boolean quick;
 
     @Option(names = "--json", description = "Print the results as JSON")

@@ -20,6 +20,7 @@ import org.HdrHistogram.Histogram;
  */
 final class ProcessBench {
     static final int COLD = 2_000;
+    private static final long STALL_NANOS = 60_000_000_000L;
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private final Bench bench;
     private final QueueStore queues;
@@ -51,6 +52,8 @@ final class ProcessBench {
         long cpu;
         long logBytes;
         try (WorkerProcesses workers = WorkerProcesses.start(processes, bench.url, q, concurrency)) {
+            long seen = 0;
+            long progressAt = System.nanoTime();
             while (true) {
                 long done = succeeded(q);
                 polls++;
@@ -59,6 +62,13 @@ final class ProcessBench {
                     cpuAtFirst = workers.cpuMicros();
                 }
                 if (done >= total) break;
+                if (done > seen) {
+                    seen = done;
+                    progressAt = System.nanoTime();
+                } else if (System.nanoTime() - progressAt > STALL_NANOS) {
+                    throw new IllegalStateException("drain stalled at " + done + " of " + total
+                            + " jobs succeeded for 60 s: " + queues.counts(q));
+                }
                 workers.checkAlive();
                 Thread.sleep(5);
             }
@@ -124,6 +134,8 @@ final class ProcessBench {
         long periodNanos = 1_000_000_000L / rate;
         List<String> ids = new ArrayList<>(total);
         long[] intendedUs = new long[total];
+        long producerLate = 0; // the most a send started after its intended time: the bench's own share of the latency
+        warmProducer();
         try (WorkerProcesses workers = WorkerProcesses.start(processes, bench.url, q, concurrency)) {
             workers.awaitReady(60_000);
             long start = System.nanoTime();
@@ -133,6 +145,7 @@ final class ProcessBench {
                         start + i * periodNanos; // measured from the intended send time: no coordinated omission
                 long wait = intended - System.nanoTime();
                 if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                producerLate = Math.max(producerLate, System.nanoTime() - intended);
                 intendedUs[i] = startUs + i * periodNanos / 1_000;
                 ids.add(bench.store
                         .enqueue(NewJob.of(q, "bench.probe", JSON.objectNode().put("t", intendedUs[i])))
@@ -148,15 +161,25 @@ final class ProcessBench {
         Histogram cold = new Histogram(3);
         Histogram steady = new Histogram(3);
         for (int i = 0; i < total; i++) {
-            JobRecord job = bench.store.get(q, ids.get(i)).orElseThrow();
+            String id = ids.get(i);
+            JobRecord job = bench.store
+                    .get(q, id)
+                    .orElseThrow(() -> new IllegalStateException("bench.probe job " + id
+                            + " is gone: the latency run reads each job's result, so succeeded jobs must be kept"));
             if (job.result() == null || !job.result().has("startedUs"))
-                throw new IllegalStateException("bench.probe job " + ids.get(i) + " has no start time: " + job.state());
+                throw new IllegalStateException("bench.probe job " + id + " has no start time: " + job.state());
             long micros = Math.max(0, job.result().get("startedUs").asLong() - intendedUs[i]);
             (i < COLD ? cold : steady).recordValue(micros);
         }
         bench.counters.clear(q);
         List<Row> rows = new ArrayList<>(rows("cold, first " + cold.getTotalCount() + " jobs", cold));
         if (steady.getTotalCount() > 0) rows.addAll(rows("steady, the other " + steady.getTotalCount(), steady));
+        rows.add(Row.info(
+                "latency",
+                "producer behind schedule, at most",
+                producerLate / 1e6,
+                "ms",
+                shape + "; the bench's sends, counted in the latency above (no coordinated omission)"));
         return rows;
     }
 
@@ -172,6 +195,18 @@ final class ProcessBench {
                         "ms",
                         note),
                 Row.info("latency", "enqueue -> start max, " + label, h.getMaxValue() / 1000.0, "ms", note));
+    }
+
+    /**
+     * Sends {@value #COLD} probe jobs to a queue no worker serves, then deletes it: the cold rows
+     * are then the worker's first seconds, not also the bench's own enqueue path warming up.
+     */
+    private void warmProducer() {
+        String scratch = "bench-latency-warmup";
+        for (int i = 0; i < COLD; i++)
+            bench.store.enqueue(
+                    NewJob.of(scratch, "bench.probe", JSON.objectNode().put("t", 0L)));
+        bench.counters.clear(scratch);
     }
 
     /** Jobs of the queue that SUCCEEDED, from its counters: one command per partition. */

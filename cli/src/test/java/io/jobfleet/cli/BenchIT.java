@@ -110,8 +110,8 @@ class BenchIT {
         assertThat(drain.path("value").asDouble()).isPositive();
         assertThat(rows.get("worker CPU per job").path("value").asDouble()).isPositive();
         assertThat(rows.get("worker log per job").path("value").asDouble())
-                .as("log bytes are counted (the worker logs at least its start)")
-                .isPositive();
+                .as("log bytes per job (0 if the environment sets JOBFLEET_LOG_LEVEL=WARN)")
+                .isNotNegative();
         assertThat(rows.get("enqueue -> start p99, cold, first 2000 jobs")
                         .path("value")
                         .asDouble())
