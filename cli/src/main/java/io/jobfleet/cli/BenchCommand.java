@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
             "  jobfleet bench --quick --json                   # a smoke run (CI)",
             "  jobfleet bench --only drain --jobs 1000000 --redis-url redis://localhost:6379",
             "  jobfleet bench --only drain-limit --jobs 200000  # drain with a non-binding limit against none",
-            "  jobfleet bench --only enqueue,drain --partitions 3    # the queues spread over 3 partitions"
+            "  jobfleet bench --only enqueue,drain --partitions 3    # the queues spread over 3 partitions",
+            "  jobfleet bench --only drain,latency --worker-processes 1  # real jobfleet worker processes, as shipped"
         })
 final class BenchCommand implements Callable<Integer> {
     @Mixin
@@ -89,7 +90,18 @@ final class BenchCommand implements Callable<Integer> {
                     + " Cluster, compare 1 with one per master")
     int partitions;
 
-    @Option(names = "--quick", description = "A short smoke run: small counts, a 3 s latency run")
+    @Option(
+            names = "--worker-processes",
+            defaultValue = "0",
+            paramLabel = "N",
+            description = "Run the drain and latency phases against N real jobfleet worker processes at default"
+                    + " settings and default logging, with --concurrency (default ${DEFAULT-VALUE}: the worker"
+                    + " runs in the bench's JVM, logging at WARN)")
+    int workerProcesses;
+
+    @Option(
+            names = "--quick",
+            description = "A short smoke run: small counts, a 3 s latency run (6 s with --worker-processes)")
     boolean quick;
 
     @Option(names = "--json", description = "Print the results as JSON")
@@ -99,9 +111,13 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.jobfleet"))
                 .setLevel(Level.WARN); // no per-job lines
+        if (workerProcesses < 0 || workerProcesses > 64) {
+            throw new IllegalArgumentException("--worker-processes must be 0..64, got " + workerProcesses);
+        }
         if (quick) {
             jobs = Math.min(jobs, 5_000);
-            latencySeconds = Math.min(latencySeconds, 3);
+            // with worker processes, long enough for steady-state jobs after the first ProcessBench.COLD
+            latencySeconds = Math.min(latencySeconds, workerProcesses > 0 ? 6 : 3);
         }
         EmbeddedRedis embedded = null;
         String url = redis.url;
@@ -116,6 +132,7 @@ final class BenchCommand implements Callable<Integer> {
             report.put("redis", redisInfo(connection, embedded != null));
             List<Row> rows = runPhases(bench, url);
             report.put("partitions", partitions);
+            report.put("workerProcesses", workerProcesses);
             report.put("results", rows);
             if (json) {
                 System.out.println(Json.write(report));
@@ -147,11 +164,20 @@ final class BenchCommand implements Callable<Integer> {
         if (run("baseline")) rows.addAll(bench.baselines());
         if (run("enqueue")) rows.addAll(new EnqueueBench(bench).run(producers, batch));
         if (run("api")) rows.addAll(new ApiBench(bench).run(producers, batch));
-        if (run("drain")) rows.addAll(new DrainBench(bench).run(jobs, workers, concurrency));
+        ProcessBench processes = new ProcessBench(bench, workerProcesses, concurrency);
+        if (run("drain"))
+            rows.addAll(
+                    workerProcesses > 0
+                            ? processes.drain(jobs)
+                            : new DrainBench(bench).run(jobs, workers, concurrency));
         if (only != null && only.contains("drain-limit"))
             rows.addAll(new DrainBench(bench).runWithLimit(jobs, workers, concurrency));
         if (run("latency"))
-            rows.addAll(new LatencyBench(url, bench.store, bench.counters).run(rate, latencySeconds, concurrency));
+            rows.addAll(
+                    workerProcesses > 0
+                            ? processes.latency(rate, latencySeconds)
+                            : new LatencyBench(url, bench.store, bench.counters)
+                                    .run(rate, latencySeconds, concurrency));
         return rows;
     }
 

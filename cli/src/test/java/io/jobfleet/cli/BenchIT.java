@@ -86,4 +86,45 @@ class BenchIT {
                 .as("the limit's slot is taken and given back inside the scripts")
                 .isGreaterThan(without.path("commandsPerJob").asDouble());
     }
+
+    @Test
+    void drainAndLatencyAgainstRealWorkerProcesses() throws Exception {
+        Cli.Result run = Cli.run("bench", "--quick", "--json", "--only", "drain,latency", "--worker-processes", "1");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        JsonNode report = Json.read(run.stdout());
+        assertThat(report.path("workerProcesses").asInt()).isEqualTo(1);
+        Map<String, JsonNode> rows = new HashMap<>();
+        for (JsonNode row : report.path("results")) {
+            rows.put(row.path("name").asText(), row);
+            assertThat(row.path("note").asText()).startsWith("1 jobfleet worker process(es), default logging");
+            assertThat(row.path("value").isNumber())
+                    .as(row.path("name").asText())
+                    .isTrue();
+        }
+        System.out.println("BenchIT worker processes: " + rows);
+        JsonNode drain = rows.get("5000 no-op jobs, backlog, 1 process(es) x 64 slots");
+        assertThat(drain)
+                .as("the drain row, reached only once all 5000 jobs SUCCEEDED")
+                .isNotNull();
+        assertThat(drain.path("note").asText()).endsWith("dead jobs: 0");
+        assertThat(drain.path("value").asDouble()).isPositive();
+        assertThat(rows.get("worker CPU per job").path("value").asDouble()).isPositive();
+        assertThat(rows.get("worker log per job").path("value").asDouble())
+                .as("log bytes per job (0 if the environment sets JOBFLEET_LOG_LEVEL=WARN)")
+                .isNotNegative();
+        assertThat(rows.get("enqueue -> start p99, cold, first 2000 jobs")
+                        .path("value")
+                        .asDouble())
+                .isNotNegative();
+        assertThat(rows.get("enqueue -> start p99, steady, the other 1000")
+                        .path("value")
+                        .asDouble())
+                .isNotNegative();
+        assertThat(rows.get("enqueue -> start max, steady, the other 1000")
+                        .path("value")
+                        .asDouble())
+                .isGreaterThanOrEqualTo(rows.get("enqueue -> start p50, steady, the other 1000")
+                        .path("value")
+                        .asDouble());
+    }
 }
