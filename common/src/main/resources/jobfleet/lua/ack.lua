@@ -3,7 +3,8 @@ redis.replicate_commands() -- writes after TIME/XADD * on 6.x with lua-replicate
 KEYS[1] active zset   KEYS[2] queue key prefix "jobfleet:{q}:"   KEYS[3] stats hash
 KEYS[4] pending list (a concurrency slot given back moves a parked job there)
 (also counts successes per minute in jobfleet:{q}:minute:<epoch minute>, kept 65 minutes)
-ARGV[1] retention ms for finished jobs (0: deleted at once; a repeated ack answers 0), then triples: job id, fencing token, result JSON ("" = none)
+ARGV[1] retention ms for finished jobs (0: deleted at once; a repeated ack answers 0),
+then triples: job id, fencing token, result JSON ("" = none)
 Returns one status per job: 1 done, 0 already done by this same token (a repeated call),
 -1 not found, -3 stale (the lease was lost: another claim owns the job), -6 cancelled while
 running, -2 any other state. All jobs are read first, then one ZREM (per thousand) removes their
