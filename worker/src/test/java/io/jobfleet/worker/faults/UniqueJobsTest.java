@@ -90,6 +90,9 @@ class UniqueJobsTest extends FlowTestBase {
         awaitLines(Duration.ofSeconds(30), 1, l -> l.end() && l.key().equals("long"));
         Await.until(Duration.ofSeconds(10), "the holder to succeed", () -> "SUCCEEDED"
                 .equals(jobField(Q, first.id(), "state")));
+        // the QUEUED-mode job took the key while it waited; it lets go when it starts
+        Await.until(Duration.ofSeconds(10), "the queued-mode job to start", () -> !"QUEUED"
+                .equals(jobField(Q, queuedMode.id(), "state")));
         EnqueueResult afterwards = store.enqueue(job(Q, "F", "after", 0).withUnique(active));
 
         assertThat(whileRunning.status()).isEqualTo(Status.DUPLICATE);
